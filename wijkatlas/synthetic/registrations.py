@@ -96,7 +96,8 @@ def generate_sportaanbieders(
         "coordinaat_ongeldig")
     add({**table.iloc[14].to_dict(), "Aanbieder": "Tennisvereniging Smash (dubbel ingevoerd)"}, "dubbel_id")
     for column in ("X", "Y"):
-        table[column] = [f"{v:.2f}".replace(".", ",") if isinstance(v, float) else v for v in table[column]]
+        table[column] = [(f"{v:.2f}".replace(".", ",") if v == v else "") if isinstance(v, float) else v
+                         for v in table[column]]
     return table, defects
 
 
