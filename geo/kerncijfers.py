@@ -55,12 +55,19 @@ def load_kerncijfers(source: Path, *, peiljaar: int, gemeentecode: str) -> Loade
     return validate_kerncijfers(table, source=str(source), peiljaar=peiljaar, gemeentecode=gemeentecode)
 
 
-def fetch_kerncijfers(table_id: str, *, peiljaar: int, gemeentecode: str) -> Loaded:
-    """Download one municipality's rows of a kerncijfers table from CBS StatLine."""
+def download_kerncijfers(table_id: str, *, gemeentecode: str) -> pd.DataFrame:
+    """One municipality's rows of a kerncijfers table from CBS StatLine, as cbsodata returns them."""
     number = gemeentecode[2:]
     filters = " or ".join(f"startswith(WijkenEnBuurten,'{p}{number}')" for p in ("GM", "WK", "BU"))
     rows = call_cbs(CBS_CATALOG_URL, lambda: cbsodata.get_data(table_id, filters=filters))
-    table = pd.DataFrame(rows).astype("string")
+    if not rows:
+        raise SourceError(f"CBS gaf geen rijen voor {gemeentecode}", source=f"CBS StatLine {table_id}")
+    return pd.DataFrame(rows)
+
+
+def fetch_kerncijfers(table_id: str, *, peiljaar: int, gemeentecode: str) -> Loaded:
+    """Download and validate one municipality's rows of a kerncijfers table."""
+    table = download_kerncijfers(table_id, gemeentecode=gemeentecode).astype("string")
     return validate_kerncijfers(
         table, source=f"CBS StatLine {table_id}", peiljaar=peiljaar, gemeentecode=gemeentecode
     )
@@ -93,36 +100,29 @@ def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gem
                            regions["gebiedscode"][bad_code], "gebied_onbekend")]
     own = ~bad_code & (regions["gebiedscode"].str[2:6] == gemeentecode[2:])
 
-    measures = [key for key, stem in stems.items() if stem not in REGION_STEMS and re.sub(r"__\d+$", "", stem) not in TEXT_STEMS]
-    problems: list[str] = []
-    values = {}
-    statuses = {}
-    for key in measures:
-        raw = table.loc[own, key]
-        text = raw.astype("string").str.strip()
-        symbol = text.map(CBS_MISSING_SYMBOLS, na_action="ignore")
-        numbers = pd.to_numeric(text.where(symbol.isna()), errors="coerce")
-        unparseable = numbers.isna() & text.notna() & (text != "") & symbol.isna()
-        for row in text.index[unparseable.fillna(False)][:3]:
-            problems.append(f"rij {row + 2}, veld '{key}': '{text[row]}' is geen getal")
-        sentinel = numbers <= CBS_SENTINEL_MAX
-        status = symbol.astype("object")
-        status[sentinel.fillna(False)] = numbers[sentinel.fillna(False)].map(
-            lambda v: CBS_SENTINEL_MEANING.get(int(v), "ontbreekt")
-        )
-        status[(text.isna() | (text == "")).fillna(True)] = "ontbreekt"
-        values[stems[key]] = numbers.where(~sentinel.fillna(False))
-        statuses[stems[key]] = status
-    if problems:
+    measures = [key for key, stem in stems.items()
+                if stem not in REGION_STEMS and re.sub(r"__\d+$", "", stem) not in TEXT_STEMS]
+    long = table.loc[own, measures].rename(columns=stems).melt(
+        ignore_index=False, var_name="variabele", value_name="tekst"
+    )
+    text = long["tekst"].astype("string").str.strip()
+    symbol = text.map(CBS_MISSING_SYMBOLS, na_action="ignore")
+    numbers = pd.to_numeric(text.where(symbol.isna()), errors="coerce").astype(float)
+    unparseable = (numbers.isna() & text.notna() & (text != "") & symbol.isna()).fillna(False)
+    if unparseable.any():
+        key_of = {v: k for k, v in stems.items()}
+        problems = [f"rij {row + 2}, veld '{key_of[name]}': '{value}' is geen getal"
+                    for row, name, value in zip(long.index[unparseable], long["variabele"][unparseable],
+                                                text[unparseable])]
         raise ValidationError(problems, source=source)
-
-    wide = pd.DataFrame(values)
-    long = wide.melt(ignore_index=False, var_name="variabele", value_name="waarde")
-    long["status"] = pd.DataFrame(statuses).melt(ignore_index=False)["value"].to_numpy()
+    sentinel = (numbers <= CBS_SENTINEL_MAX).fillna(False)
+    status = symbol.astype("object")
+    status[sentinel] = numbers[sentinel].round().astype(int).map(CBS_SENTINEL_MEANING).fillna("ontbreekt")
+    status[(text.isna() | (text == "")).fillna(True)] = "ontbreekt"
+    long["waarde"] = numbers.where(~sentinel)
+    long["status"] = status.astype("string")
     long = long.join(regions.loc[own, ["gebiedscode", "soort_regio", "gebiedsnaam"]])
     long["peiljaar"] = peiljaar
-    long["waarde"] = long["waarde"].astype(float)
-    long["status"] = long["status"].astype("string")
     records = long[LONG_COLUMNS].reset_index(drop=True)
     if not (regions.loc[own, "gebiedscode"] == gemeentecode).any():
         raise SourceError(f"geen rij voor gemeente {gemeentecode}; is dit de tabel van deze gemeente?", source=source)

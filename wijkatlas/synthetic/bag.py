@@ -78,6 +78,7 @@ def _building_sites(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``n`` building points beside the streets: (xy, street index, position along street)."""
     lengths = shapely.length(streets)
+    interior = shapely.buffer(land, -15.0)  # buildings stand clear of the buurt's edge
     xy_found, street_found, along_found = [], [], []
     count = 0
     while count < n:
@@ -92,7 +93,7 @@ def _building_sites(
         normal = np.column_stack([-direction[:, 1], direction[:, 0]]) / norm[:, None]
         side = rng.choice([-1.0, 1.0], size=m)
         xy = here + normal * (side * rng.uniform(9, 18, size=m))[:, None]
-        inside = shapely.contains_xy(land, xy[:, 0], xy[:, 1])
+        inside = shapely.contains_xy(interior, xy[:, 0], xy[:, 1])
         xy_found.append(xy[inside])
         street_found.append(street[inside])
         along_found.append((along * side)[inside])

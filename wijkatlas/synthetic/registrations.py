@@ -61,8 +61,8 @@ def generate_sportaanbieders(
                     "Postcode": f"{site['postcode'][:4]} {site['postcode'][4:]}",
                     "Huisnummer": site["huisnummer"],
                     "Plaats": site["woonplaats"],
-                    "X": site.geometry.x + rng.normal(0, 6),
-                    "Y": site.geometry.y + rng.normal(0, 6),
+                    "X": site.geometry.x + rng.normal(0, 3),
+                    "Y": site.geometry.y + rng.normal(0, 3),
                     "Aantal leden": int(rng.integers(25, 900)),
                     "Laatst gewijzigd": (dt.date(2024, 1, 1) + dt.timedelta(days=int(rng.integers(0, 330)))).strftime("%d-%m-%Y"),
                 }
@@ -198,7 +198,7 @@ def generate_meldingen(
     """Meldingen openbare ruimte near addresses, busier in the centre, 2022-2024."""
     weights = np.where(vbo["buurtcode"].str[6:8] == "00", 4.0, 1.0)
     picks = rng.choice(len(vbo), size=n, p=weights / weights.sum())
-    xy = shapely.get_coordinates(vbo.geometry.to_numpy()[picks]) + rng.normal(0, 25, size=(n, 2))
+    xy = shapely.get_coordinates(vbo.geometry.to_numpy()[picks]) + rng.uniform(-12, 12, size=(n, 2))
     start = dt.datetime(2022, 1, 1)
     moments = [start + dt.timedelta(minutes=int(m)) for m in rng.integers(0, 3 * 365 * 24 * 60, n)]
     category_p = np.array([22, 18, 16, 8, 12, 14, 4, 6], dtype=float)

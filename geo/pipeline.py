@@ -1,0 +1,179 @@
+"""The geo stage: load every source of a build configuration and assign it to buurt and wijk.
+
+Returns the layers of the datapakhuis; writing them is the caller's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo._records import Loaded, combine, refuse_if_mostly_rejected, rejections
+from geo.assign import assign_to_buurt
+from geo.bag import load_verblijfsobjecten
+from geo.gebieden import Gebieden, load_gebieden
+from geo.kerncijfers import load_kerncijfers
+from geo.raster import zonal_statistics
+from geo.registrations import load_registration
+from wijkatlas.config import BuildConfig
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """How the records of one source ended up."""
+
+    bron: str
+    titel: str
+    bestand: str
+    gelezen: int
+    toegewezen: int
+    buiten: int
+    afgekeurd: int
+
+
+def build_layers(config: BuildConfig, *, progress: Progress = lambda message: None) -> dict[str, pd.DataFrame]:
+    """Load, validate and assign every source named in ``config``.
+
+    Returns
+    -------
+    dict
+        Layer name -> frame: ``gemeente``, ``wijken``, ``buurten``, ``kerncijfers``
+        (long), ``bag_verblijfsobjecten``, one layer per registration, one
+        ``raster_<naam>`` table per raster, ``reconciliatie`` (per source: read =
+        assigned + outside + rejected), ``afgekeurd`` (each rejected record with
+        its reason) and ``bronnen`` (file, checksum and modification time per source).
+    """
+    timer = _Timer(progress)
+    outcomes: list[SourceOutcome] = []
+    rejected: list[pd.DataFrame] = []
+    files: list[tuple[str, Path]] = []
+
+    with timer("Gebiedsindeling laden"):
+        gebieden = load_gebieden(config.gebieden, gemeentecode=config.gemeentecode)
+        files.append(("gebieden", config.gebieden))
+    timer.note(f"{len(gebieden.wijken)} wijken, {len(gebieden.buurten)} buurten")
+
+    with timer("CBS kerncijfers laden"):
+        kerncijfers, outcome, kerncijfers_rejected = _kerncijfers(config, gebieden)
+        outcomes.append(outcome)
+        rejected.append(kerncijfers_rejected)
+        files += [(f"kerncijfers_{k.peiljaar}", k.file) for k in config.kerncijfers]
+    timer.note(f"{outcome.toegewezen} rijen van {len(config.kerncijfers)} peiljaren")
+
+    with timer("BAG verblijfsobjecten laden en toewijzen"):
+        bag = load_verblijfsobjecten(config.bag, layer=config.bag_layer)
+        refuse_if_mostly_rejected(bag, source=str(config.bag))
+        verblijfsobjecten = assign_to_buurt(bag.records, gebieden.buurten)
+        outcomes.append(_outcome("bag_verblijfsobjecten", "BAG verblijfsobjecten", config.bag, bag, verblijfsobjecten))
+        rejected.append(bag.rejected)
+        files.append(("bag_verblijfsobjecten", config.bag))
+    timer.note(_summary(outcomes[-1]))
+
+    layers: dict[str, pd.DataFrame] = {
+        "gemeente": gebieden.gemeente,
+        "wijken": gebieden.wijken,
+        "buurten": gebieden.buurten,
+        "kerncijfers": kerncijfers,
+        "bag_verblijfsobjecten": verblijfsobjecten,
+    }
+    for spec in config.registrations:
+        with timer(f"Registratie '{spec.name}' laden en toewijzen"):
+            loaded = load_registration(spec, verblijfsobjecten=bag.records)
+            refuse_if_mostly_rejected(loaded, source=str(spec.file))
+            layers[spec.name] = assign_to_buurt(loaded.records, gebieden.buurten)
+            outcomes.append(_outcome(spec.name, spec.title or spec.name, spec.file, loaded, layers[spec.name]))
+            rejected.append(loaded.rejected)
+            files.append((spec.name, spec.file))
+            if spec.geometry is not None:
+                files.append((f"{spec.name}_geometrie", spec.geometry.file))
+        timer.note(_summary(outcomes[-1]))
+
+    for raster in config.rasters:
+        with timer(f"Raster '{raster.name}': zonale statistiek per buurt"):
+            layers[f"raster_{raster.name}"] = zonal_statistics(raster.file, gebieden.buurten, code="buurtcode")
+            files.append((f"raster_{raster.name}", raster.file))
+
+    layers["reconciliatie"] = pd.DataFrame([vars(o) for o in outcomes])
+    layers["afgekeurd"] = combine(rejected)
+    layers["bronnen"] = _source_files(files)
+    return layers
+
+
+def _kerncijfers(config: BuildConfig, gebieden: Gebieden) -> tuple[pd.DataFrame, SourceOutcome, pd.DataFrame]:
+    """All peiljaren in one long table; rows for codes missing from the gebiedsindeling are rejected."""
+    known = set(gebieden.buurten["buurtcode"]) | set(gebieden.wijken["wijkcode"]) | {config.gemeentecode}
+    tables, rejected = [], []
+    read = outside = 0
+    for source in config.kerncijfers:
+        loaded = load_kerncijfers(source.file, peiljaar=source.peiljaar, gemeentecode=config.gemeentecode)
+        rows = loaded.records.drop_duplicates("gebiedscode")
+        unknown = rows[~rows["gebiedscode"].isin(known)]
+        rejected.append(loaded.rejected)
+        rejected.append(rejections("kerncijfers", pd.Series(pd.NA, index=unknown.index), unknown["gebiedscode"],
+                                   "Codering", unknown["gebiedscode"], "gebied_onbekend"))
+        tables.append(loaded.records[loaded.records["gebiedscode"].isin(known)])
+        read += loaded.read
+        outside += loaded.read - len(rows) - len(loaded.rejected)
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    rejected_rows = combine(rejected)
+    assigned = read - outside - len(rejected_rows)
+    files = ", ".join(str(k.file) for k in config.kerncijfers)
+    outcome = SourceOutcome("kerncijfers", "CBS Kerncijfers wijken en buurten", files, read, assigned, outside,
+                            len(rejected_rows))
+    return table, outcome, rejected_rows
+
+
+def _outcome(bron: str, titel: str, path: Path, loaded: Loaded, assigned: gpd.GeoDataFrame) -> SourceOutcome:
+    inside = int(assigned["buurtcode"].notna().sum())
+    return SourceOutcome(bron, titel, str(path), loaded.read, inside, len(assigned) - inside, len(loaded.rejected))
+
+
+def _summary(outcome: SourceOutcome) -> str:
+    return (f"{outcome.gelezen} gelezen: {outcome.toegewezen} toegewezen, {outcome.buiten} buiten de gemeente, "
+            f"{outcome.afgekeurd} afgekeurd")
+
+
+def _source_files(files: list[tuple[str, Path]]) -> pd.DataFrame:
+    """Checksum and modification time of every file read, for provenance and the source's age."""
+    rows = []
+    for bron, path in files:
+        rows.append({
+            "bron": bron,
+            "bestand": str(path),
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "gewijzigd": datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(tzinfo=None),
+        })
+    return pd.DataFrame(rows)
+
+
+class _Timer:
+    """Reports each step with its duration through ``progress``."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.started = 0.0
+        self.title = ""
+
+    def __call__(self, title: str) -> _Timer:
+        self.title = title
+        return self
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+        self.progress(f"… {self.title}")
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.progress(f"  klaar in {time.perf_counter() - self.started:.1f} s")
+
+    def note(self, message: str) -> None:
+        self.progress(f"  {message}")

@@ -1,0 +1,164 @@
+"""The build configuration: which files make up a municipality's datapakhuis.
+
+A TOML file, validated on load; paths are relative to the file. See
+``data/demo.toml`` for the worked example.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.registrations import GEO_FORMATS, GeometryJoin, RegistrationSpec
+from wijkatlas.errors import ConfigError
+
+SECTIONS = {"gemeente", "gebieden", "kerncijfers", "bag", "raster", "registraties"}
+RESERVED_LAYERS = {"gemeente", "wijken", "buurten", "kerncijfers", "bag_verblijfsobjecten", "reconciliatie",
+                   "afgekeurd", "bronnen"}
+REGISTRATION_KEYS = {
+    "title", "file", "layer", "sep", "encoding", "decimal", "id", "x", "y", "lon", "lat", "xy_crs", "postcode",
+    "huisnummer", "huisletter", "category", "categories", "date", "date_format", "attributes", "geometry",
+}
+
+
+@dataclass(frozen=True)
+class KerncijfersSource:
+    file: Path
+    peiljaar: int
+
+
+@dataclass(frozen=True)
+class RasterSource:
+    name: str
+    file: Path
+    title: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """A validated build configuration."""
+
+    path: Path
+    gemeentecode: str
+    gemeentenaam: str
+    gebieden: Path
+    kerncijfers: tuple[KerncijfersSource, ...]
+    bag: Path
+    bag_layer: str | None
+    rasters: tuple[RasterSource, ...]
+    registrations: tuple[RegistrationSpec, ...]
+
+
+def load_config(path: Path) -> BuildConfig:
+    """Read and validate a build configuration.
+
+    Raises
+    ------
+    ConfigError
+        Listing every unknown key, missing key and bad value at once.
+    """
+    if not path.is_file():
+        raise ConfigError(f"configuratie {path} niet gevonden")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: geen geldige TOML: {error}") from error
+    checker = _Checker(path)
+    checker.keys("", raw, allowed=SECTIONS, required={"gemeente", "gebieden", "bag"})
+    base = path.parent
+
+    gemeente = raw.get("gemeente", {})
+    checker.keys("gemeente", gemeente, allowed={"code", "naam"}, required={"code", "naam"})
+    code = str(gemeente.get("code", ""))
+    if not re.fullmatch(r"GM\d{4}", code):
+        checker.problem(f"gemeente.code is '{code}' maar moet de vorm GMxxxx hebben")
+
+    gebieden = raw.get("gebieden", {})
+    checker.keys("gebieden", gebieden, allowed={"file"}, required={"file"})
+    bag = raw.get("bag", {})
+    checker.keys("bag", bag, allowed={"file", "layer"}, required={"file"})
+
+    kerncijfers = []
+    for i, entry in enumerate(raw.get("kerncijfers", [])):
+        checker.keys(f"kerncijfers[{i}]", entry, allowed={"file", "peiljaar"}, required={"file", "peiljaar"})
+        if "file" in entry and "peiljaar" in entry:
+            kerncijfers.append(KerncijfersSource(base / entry["file"], int(entry["peiljaar"])))
+    years = [k.peiljaar for k in kerncijfers]
+    if len(set(years)) != len(years):
+        checker.problem(f"kerncijfers: peiljaar komt dubbel voor in {years}")
+
+    rasters = []
+    for name, entry in raw.get("raster", {}).items():
+        checker.keys(f"raster.{name}", entry, allowed={"file", "title", "unit"}, required={"file"})
+        rasters.append(RasterSource(name, base / entry.get("file", ""), entry.get("title", name), entry.get("unit", "")))
+
+    registrations = []
+    for name, entry in raw.get("registraties", {}).items():
+        where = f"registraties.{name}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name in RESERVED_LAYERS or name.startswith("raster_"):
+            checker.problem(f"{where}: naam moet uit kleine letters, cijfers en _ bestaan en mag geen "
+                            f"vaste laagnaam zijn ({sorted(RESERVED_LAYERS)})")
+        checker.keys(where, entry, allowed=REGISTRATION_KEYS, required={"file", "id"})
+        registration = _registration(name, entry, base, checker)
+        if registration is not None:
+            registrations.append(registration)
+    checker.raise_if_any()
+    return BuildConfig(
+        path=path, gemeentecode=code, gemeentenaam=str(gemeente["naam"]), gebieden=base / gebieden["file"],
+        kerncijfers=tuple(sorted(kerncijfers, key=lambda k: k.peiljaar)), bag=base / bag["file"],
+        bag_layer=bag.get("layer"), rasters=tuple(rasters), registrations=tuple(registrations),
+    )
+
+
+def _registration(name: str, entry: dict, base: Path, checker: _Checker) -> RegistrationSpec | None:
+    where = f"registraties.{name}"
+    keys = entry.keys()
+    located = (
+        "geometry" in keys or {"x", "y"} <= keys or {"lon", "lat"} <= keys or {"postcode", "huisnummer"} <= keys
+        or Path(entry.get("file", "")).suffix.lower() in GEO_FORMATS
+    )
+    if not located:
+        checker.problem(f"{where}: geef een locatie op: x+y, lon+lat, postcode+huisnummer of geometry")
+    if entry.get("decimal", ".") not in (".", ","):
+        checker.problem(f"{where}.decimal is '{entry['decimal']}' maar moet '.' of ',' zijn")
+    geometry = entry.get("geometry")
+    join = None
+    if geometry is not None:
+        checker.keys(f"{where}.geometry", geometry, allowed={"file", "layer", "key"}, required={"file", "key"})
+        if {"file", "key"} <= geometry.keys():
+            join = GeometryJoin(base / geometry["file"], geometry["key"], geometry.get("layer"))
+    if "file" not in entry or "id" not in entry:
+        return None
+    options = {k: v for k, v in entry.items() if k in REGISTRATION_KEYS - {"file", "geometry", "categories", "attributes"}}
+    return RegistrationSpec(
+        name=name, file=base / entry["file"], geometry=join, categories=tuple(entry.get("categories", ())),
+        attributes=tuple(entry["attributes"]) if "attributes" in entry else None, **options,
+    )
+
+
+class _Checker:
+    """Collects configuration problems so they can be reported together."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[str] = []
+
+    def problem(self, message: str) -> None:
+        self.problems.append(message)
+
+    def keys(self, where: str, table: object, *, allowed: set[str], required: set[str]) -> None:
+        prefix = f"{where}." if where else ""
+        if not isinstance(table, dict):
+            self.problem(f"{where or 'bestand'} moet een tabel zijn")
+            return
+        for key in sorted(set(table) - allowed):
+            self.problem(f"onbekende sleutel '{prefix}{key}'; toegestaan: {sorted(allowed)}")
+        for key in sorted(required - set(table)):
+            self.problem(f"sleutel '{prefix}{key}' ontbreekt")
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ConfigError(f"{self.path}: " + "; ".join(self.problems))
