@@ -37,21 +37,26 @@ def network_errors(url: str) -> Iterator[None]:
         raise SourceError(f"de dienst gaf een fout: {error}", source=url) from error
 
 
-def fetch_features(url: str, collection: str, **filters: str) -> gpd.GeoDataFrame:
+def open_features(url: str) -> Features:
+    """An OGC API Features client for ``url`` (reads the landing page once)."""
+    with network_errors(url):
+        return Features(url, timeout=HTTP_TIMEOUT_S)
+
+
+def fetch_features(api: Features, collection: str, **filters: object) -> gpd.GeoDataFrame:
     """Every feature of an OGC API Features collection matching ``filters``, in EPSG:28992.
 
     Follows the ``next`` links page by page (PDOK pages with a cursor, others
     with an offset); both arrive as query parameters of the link.
     """
-    with network_errors(url):
-        api = Features(url, timeout=HTTP_TIMEOUT_S)
-        query: dict[str, str | int] = {"limit": PDOK_PAGE_SIZE, "crs": RD_CRS_URI, "f": "json", **filters}
+    with network_errors(api.url):
+        query: dict[str, object] = {"limit": PDOK_PAGE_SIZE, "crs": RD_CRS_URI, "f": "json", **filters}
         features: list[dict] = []
         while True:
             try:
                 page = api.collection_items(collection, **query)
             except RuntimeError as error:
-                raise SourceError(f"collectie '{collection}' gaf een fout: {error}", source=url) from error
+                raise SourceError(f"collectie '{collection}' gaf een fout: {error}", source=api.url) from error
             features.extend(page.get("features", []))
             next_href = next((link["href"] for link in page.get("links", []) if link.get("rel") == "next"), None)
             if not next_href or not page.get("features"):

@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo._online import fetch_features
+from geo._online import fetch_features, open_features
 from geo._records import Loaded, combine, rejections
 from geo._tables import normalise_postcode, parse_numbers, read_csv_text
 from wijkatlas.errors import CRSError, SourceError, ValidationError
@@ -67,7 +67,7 @@ def load_verblijfsobjecten(source: Path, *, layer: str | None = None) -> Loaded:
 def fetch_verblijfsobjecten(bbox: tuple[float, float, float, float], *, url: str = PDOK_BAG_URL) -> Loaded:
     """Download verblijfsobjecten inside ``bbox`` (RD) from PDOK's BAG OGC API."""
     frame = fetch_features(
-        url, "verblijfsobject", bbox=",".join(f"{v:.0f}" for v in bbox),
+        open_features(url), "verblijfsobject", bbox=[round(v) for v in bbox],
         **{"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/28992"},
     )
     return validate_verblijfsobjecten(frame, source=url, rows=pd.Series(frame.index + 1, index=frame.index))

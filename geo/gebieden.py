@@ -14,7 +14,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo._online import fetch_features
+from geo._online import fetch_features, open_features
 from wijkatlas.errors import SourceError, ValidationError
 from wijkatlas.settings import PDOK_WIJKENBUURTEN_URL, RD_CRS
 
@@ -79,7 +79,8 @@ def load_gebieden(source: Path, *, gemeentecode: str) -> Gebieden:
 def fetch_gebieden(gemeentecode: str, *, jaar: int, url: str | None = None) -> Gebieden:
     """Download the areas of ``gemeentecode`` from PDOK's CBS wijken en buurten OGC API."""
     url = url or PDOK_WIJKENBUURTEN_URL.format(jaar=jaar)
-    layers = {layer: fetch_features(url, layer, gemeentecode=gemeentecode) for layer in LAYERS}
+    api = open_features(url)
+    layers = {layer: fetch_features(api, layer, gemeentecode=gemeentecode) for layer in LAYERS}
     return validate_gebieden(layers, source=url, gemeentecode=gemeentecode)
 
 

@@ -1,0 +1,39 @@
+"""Shared fixtures: a hand-drawn 2 x 2 grid of buurten, and recorded service responses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def grid_buurten() -> gpd.GeoDataFrame:
+    """Four 100 m squares, codes in reading order from the top left, two per wijk.
+
+    ::
+
+        BU00010100 | BU00010101      (wijk WK000101, y 100..200)
+        -----------+-----------
+        BU00010000 | BU00010001      (wijk WK000100, y 0..100)
+    """
+    return gpd.GeoDataFrame(
+        {
+            "buurtcode": ["BU00010000", "BU00010001", "BU00010100", "BU00010101"],
+            "wijkcode": ["WK000100", "WK000100", "WK000101", "WK000101"],
+        },
+        geometry=[shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100),
+                  shapely.box(0, 100, 100, 200), shapely.box(100, 100, 200, 200)],
+        crs="EPSG:28992",
+    )
+
+
+def recorded(name: str) -> dict:
+    """A recorded response body from tests/fixtures."""
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))

@@ -1,0 +1,70 @@
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+
+from geo.assign import assign_to_buurt
+from wijkatlas.errors import CRSError
+
+
+def points(*coordinates: tuple[float, float], crs: str = "EPSG:28992") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"id": range(len(coordinates))},
+                            geometry=[shapely.Point(c) for c in coordinates], crs=crs)
+
+
+def test_points_inside_go_to_their_buurt_and_wijk(grid_buurten):
+    assigned = assign_to_buurt(points((50, 50), (150, 50), (50, 150), (150, 150)), grid_buurten)
+    assert assigned["buurtcode"].tolist() == ["BU00010000", "BU00010001", "BU00010100", "BU00010101"]
+    assert assigned["wijkcode"].tolist() == ["WK000100", "WK000100", "WK000101", "WK000101"]
+
+
+def test_boundary_points_go_to_exactly_one_buurt_the_lowest_code(grid_buurten):
+    # shared edge between 0000 and 0001; the corner all four share; an edge on the outer boundary
+    assigned = assign_to_buurt(points((100, 50), (100, 100), (150, 100), (0, 50)), grid_buurten)
+    assert assigned["buurtcode"].tolist() == ["BU00010000", "BU00010000", "BU00010001", "BU00010000"]
+    assert len(assigned) == 4
+
+
+def test_boundary_rule_does_not_depend_on_the_order_of_the_buurten(grid_buurten):
+    shuffled = grid_buurten.iloc[[3, 1, 2, 0]]
+    assigned = assign_to_buurt(points((100, 100), (100, 150)), shuffled)
+    assert assigned["buurtcode"].tolist() == ["BU00010000", "BU00010100"]
+
+
+def test_points_outside_every_buurt_have_no_codes(grid_buurten):
+    assigned = assign_to_buurt(points((250, 50), (-1, -1)), grid_buurten)
+    assert assigned["buurtcode"].isna().all() and assigned["wijkcode"].isna().all()
+
+
+def test_polygons_go_to_the_buurt_with_the_largest_overlap(grid_buurten):
+    kavels = gpd.GeoDataFrame(
+        {"id": [1, 2]}, geometry=[shapely.box(60, 10, 130, 40), shapely.box(90, 90, 200, 180)], crs="EPSG:28992"
+    )
+    assigned = assign_to_buurt(kavels, grid_buurten)
+    assert assigned["buurtcode"].tolist() == ["BU00010000", "BU00010101"]
+
+
+def test_input_is_not_mutated(grid_buurten):
+    records = points((50, 50))
+    before = records.copy()
+    assign_to_buurt(records, grid_buurten)
+    assert_geodataframe_equal(records, before)
+
+
+def test_crs_mismatch_names_both_and_the_fix(grid_buurten):
+    with pytest.raises(CRSError, match=r"records in EPSG:4326 maar buurten in EPSG:28992; zet eerst om"):
+        assign_to_buurt(points((5.0, 52.0), crs="EPSG:4326"), grid_buurten)
+
+
+def test_refuses_to_overwrite_existing_codes(grid_buurten):
+    records = points((50, 50)).assign(buurtcode="BU99999999")
+    with pytest.raises(ValueError, match=r"already have column\(s\) \['buurtcode'\]"):
+        assign_to_buurt(records, grid_buurten)
+
+
+def test_records_without_geometry_stay_unassigned(grid_buurten):
+    records = gpd.GeoDataFrame({"id": [1, 2]}, geometry=[shapely.Point(50, 50), None], crs="EPSG:28992")
+    assigned = assign_to_buurt(records, grid_buurten)
+    assert assigned["buurtcode"].tolist()[0] == "BU00010000"
+    assert pd.isna(assigned["buurtcode"].iloc[1])

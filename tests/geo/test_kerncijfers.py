@@ -1,0 +1,103 @@
+import pandas as pd
+import pytest
+import responses
+from responses import matchers
+
+from conftest import REPO, recorded
+from geo.kerncijfers import column_stems, fetch_kerncijfers, load_kerncijfers, wide_kerncijfers
+from wijkatlas.errors import SourceError, ValidationError
+
+ODATA = "https://opendata.cbs.nl/ODataFeed/odata/85984NED"
+HEADER = "ID,WijkenEnBuurten,Gemeentenaam_1,SoortRegio_2,Codering_3,AantalInwoners_4,Bevolkingsdichtheid_5\n"
+
+
+def write_table(path, rows: list[str]):
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_stems_drop_suffixes_and_number_repeats():
+    stems = column_stems(["AantalInwoners_5", "Nederland_17", "Nederland_20", "k_0Tot15Jaar_8"])
+    assert stems == {"AantalInwoners_5": "AantalInwoners", "Nederland_17": "Nederland",
+                     "Nederland_20": "Nederland__2", "k_0Tot15Jaar_8": "k_0Tot15Jaar"}
+
+
+def test_tables_of_different_years_map_to_the_same_variables():
+    old = load_kerncijfers(REPO / "data/cbs/kerncijfers_85318NED.csv", peiljaar=2022, gemeentecode="GM9901")
+    new = load_kerncijfers(REPO / "data/cbs/kerncijfers_85984NED.csv", peiljaar=2024, gemeentecode="GM9901")
+    header_2022 = (REPO / "data/cbs/kerncijfers_85318NED.csv").read_text().splitlines()[0]
+    header_2024 = (REPO / "data/cbs/kerncijfers_85984NED.csv").read_text().splitlines()[0]
+    assert "GemiddeldeWOZWaardeVanWoningen_36" in header_2022 and "GemiddeldeWOZWaardeVanWoningen_39" in header_2024
+    for records in (old.records, new.records):
+        woz = records[(records["variabele"] == "GemiddeldeWOZWaardeVanWoningen") & (records["gebiedscode"] == "GM9901")]
+        assert len(woz) == 1 and woz["waarde"].iloc[0] > 100
+    assert set(new.records["soort_regio"]) == {"gemeente", "wijk", "buurt"}
+    assert new.read == 51
+
+
+def test_cbs_missing_values_keep_their_meaning(tmp_path):
+    path = write_table(tmp_path / "k.csv", [
+        "0,Proefdorp,Proefdorp,Gemeente  ,GM0001    ,1200,350",
+        "1,Wijk 00 Kern,Proefdorp,Wijk      ,WK000100  ,1200,.",
+        "2,Dorp,Proefdorp,Buurt     ,BU00010000,-99997,",
+        "3,Hoek,Proefdorp,Buurt     ,BU00010001,-99995,12",
+    ])
+    records = load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001").records.set_index(["gebiedscode", "variabele"])
+    assert records.loc[("GM0001", "AantalInwoners"), "waarde"] == 1200
+    assert pd.isna(records.loc[("GM0001", "AantalInwoners"), "status"])
+    expected = {("WK000100", "Bevolkingsdichtheid"): "geheim of onbekend", ("BU00010000", "AantalInwoners"): "geheim",
+                ("BU00010000", "Bevolkingsdichtheid"): "ontbreekt", ("BU00010001", "AantalInwoners"): "ontbreekt"}
+    for key, status in expected.items():
+        assert pd.isna(records.loc[key, "waarde"]), key   # never the sentinel itself
+        assert records.loc[key, "status"] == status
+
+
+def test_rows_of_other_municipalities_are_read_but_not_returned(tmp_path):
+    path = write_table(tmp_path / "k.csv", ["0,Proefdorp,Proefdorp,Gemeente,GM0001,1200,350",
+                                            "1,Elders,Elders,Gemeente,GM0002,800,90"])
+    loaded = load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001")
+    assert loaded.read == 2 and set(loaded.records["gebiedscode"]) == {"GM0001"}
+
+
+def test_a_value_that_is_no_number_names_row_and_field(tmp_path):
+    path = write_table(tmp_path / "k.csv", ["0,Proefdorp,Proefdorp,Gemeente,GM0001,1200,350",
+                                            "1,Dorp,Proefdorp,Buurt,BU00010000,veel,350"])
+    with pytest.raises(ValidationError, match=r"k\.csv: .*rij 3, veld 'AantalInwoners_4': 'veel' is geen getal"):
+        load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001")
+
+
+def test_missing_region_columns_and_wrong_gemeente_are_refused(tmp_path):
+    path = tmp_path / "k.csv"
+    path.write_text("ID,WijkenEnBuurten,AantalInwoners_4\n0,Proefdorp,1200\n")
+    with pytest.raises(ValidationError, match=r"kolom Gemeentenaam_<n> ontbreekt"):
+        load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001")
+    other = write_table(tmp_path / "k2.csv", ["0,Elders,Elders,Gemeente,GM0002,800,90"])
+    with pytest.raises(SourceError, match=r"geen rij voor gemeente GM0001"):
+        load_kerncijfers(other, peiljaar=2024, gemeentecode="GM0001")
+
+
+def test_wide_table_has_one_row_per_area():
+    loaded = load_kerncijfers(REPO / "data/cbs/kerncijfers_85984NED.csv", peiljaar=2024, gemeentecode="GM9901")
+    wide = wide_kerncijfers(loaded.records)
+    assert len(wide) == 51 and wide["gebiedscode"].is_unique
+    buurten = wide[wide["soort_regio"] == "buurt"]
+    gemeente = wide[wide["soort_regio"] == "gemeente"]
+    # buurt counts are rounded to 5, so they add up to the gemeente's within 2.5 per buurt
+    assert abs(buurten["AantalInwoners"].sum() - gemeente["AantalInwoners"].iloc[0]) <= 2.5 * len(buurten)
+
+
+@responses.activate
+def test_cbsodata_download_asks_only_for_this_municipality():
+    responses.get(f"{ODATA}/", json=recorded("cbs/85984NED_root.json"))
+    for name in ("TableInfos", "DataProperties", "CategoryGroups", "WijkenEnBuurten"):
+        responses.get(f"{ODATA}/{name}", json=recorded(f"cbs/85984NED_{name}.json"))
+    wanted = ("startswith(WijkenEnBuurten,'GM0400') or startswith(WijkenEnBuurten,'WK0400') "
+              "or startswith(WijkenEnBuurten,'BU0400')")
+    responses.get(f"{ODATA}/TypedDataSet", json=recorded("cbs/85984NED_TypedDataSet.json"),
+                  match=[matchers.query_param_matcher({"$format": "json", "$filter": wanted})])
+    loaded = fetch_kerncijfers("85984NED", peiljaar=2024, gemeentecode="GM0400")
+    records = loaded.records.set_index(["gebiedscode", "variabele"])
+    assert records.loc[("GM0400", "AantalInwoners"), "waarde"] == 56380
+    assert records.loc[("BU04000001", "GemiddeldeWOZWaardeVanWoningen"), "status"] == "ontbreekt"
+    assert records.loc[("BU04000000", "AantalInwoners"), "gebiedsnaam"] == "Centrum"  # dimension title
+    assert loaded.read == 4

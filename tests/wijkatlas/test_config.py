@@ -1,0 +1,60 @@
+import pytest
+
+from conftest import REPO
+from wijkatlas.config import load_config
+from wijkatlas.errors import ConfigError
+
+MINIMAL = """
+[gemeente]
+code = "GM0001"
+naam = "Proefdorp"
+[gebieden]
+file = "kaart.gpkg"
+[bag]
+file = "bag.gpkg"
+"""
+
+
+def test_demo_config_is_the_worked_example():
+    config = load_config(REPO / "data" / "demo.toml")
+    assert config.gemeentecode == "GM9901"
+    assert [k.peiljaar for k in config.kerncijfers] == [2022, 2023, 2024]
+    assert [r.name for r in config.registrations] == ["sportvoorzieningen", "kavels", "meldingen"]
+    assert config.registrations[1].geometry.file == REPO / "data" / "registraties" / "kavels.gpkg"
+
+
+def test_paths_are_relative_to_the_config_file(tmp_path):
+    (tmp_path / "gemeente.toml").write_text(MINIMAL)
+    config = load_config(tmp_path / "gemeente.toml")
+    assert config.gebieden == tmp_path / "kaart.gpkg" and config.registrations == ()
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    (tmp_path / "fout.toml").write_text(MINIMAL.replace("GM0001", "0001") + """
+[registraties.meldingen]
+file = "m.csv"
+kolom = "x"
+decimal = ";"
+""")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path / "fout.toml")
+    message = str(raised.value)
+    assert "gemeente.code is '0001' maar moet de vorm GMxxxx hebben" in message
+    assert "onbekende sleutel 'registraties.meldingen.kolom'; toegestaan: [" in message
+    assert "sleutel 'registraties.meldingen.id' ontbreekt" in message
+    assert "registraties.meldingen.decimal is ';'" in message
+    assert "geef een locatie op" in message
+
+
+def test_registration_names_may_not_clash_with_store_layers(tmp_path):
+    (tmp_path / "c.toml").write_text(MINIMAL + '[registraties.buurten]\nfile = "b.csv"\nid = "id"\nx = "x"\ny = "y"\n')
+    with pytest.raises(ConfigError, match=r"registraties\.buurten: naam moet"):
+        load_config(tmp_path / "c.toml")
+
+
+def test_missing_and_malformed_files(tmp_path):
+    with pytest.raises(ConfigError, match=r"configuratie .*weg\.toml niet gevonden"):
+        load_config(tmp_path / "weg.toml")
+    (tmp_path / "kapot.toml").write_text("[gemeente\n")
+    with pytest.raises(ConfigError, match=r"kapot\.toml: geen geldige TOML"):
+        load_config(tmp_path / "kapot.toml")
