@@ -34,6 +34,16 @@ def grid_buurten() -> gpd.GeoDataFrame:
     )
 
 
+@pytest.fixture(scope="session")
+def demo_out(tmp_path_factory) -> Path:
+    """The output folder of `wijkatlas demo`, built once per test session."""
+    from wijkatlas.cli import main
+
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--out", str(out)]) == 0
+    return out
+
+
 def recorded(name: str) -> dict:
     """A recorded response body from tests/fixtures."""
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))

@@ -10,21 +10,21 @@ import pyogrio
 import pytest
 
 from conftest import REPO
-from wijkatlas.cli import main
 
 REGISTRATIONS = ["sportvoorzieningen", "kavels", "meldingen"]
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    out = tmp_path_factory.mktemp("out")
-    assert main(["demo", "--out", str(out)]) == 0
-    return out / "datapakhuis.gpkg"
+def store(demo_out):
+    return demo_out / "datapakhuis.gpkg"
 
 
 def test_store_has_every_layer(store):
     expected = {"gemeente", "wijken", "buurten", "kerncijfers", "bag_verblijfsobjecten", "reconciliatie",
-                "afgekeurd", "bronnen", "raster_groen", *REGISTRATIONS}
+                "afgekeurd", "bronnen", "raster_groen", *REGISTRATIONS, "indicator_definities", "indicator_kwaliteit"}
+    for variant in ("intern", "openbaar"):
+        expected |= {f"indicatoren_lang_{variant}", f"signalering_{variant}",
+                     *(f"indicatoren_{niveau}_{variant}" for niveau in ("buurt", "wijk", "gemeente"))}
     assert set(pyogrio.list_layers(store)[:, 0]) == expected
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("afgebroken", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        sys.stdout = open(os.devnull, "w")
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +54,17 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--out", type=Path, required=True, help="map voor de gedownloade bestanden")
     fetch.set_defaults(run=_fetch)
 
+    listing = commands.add_parser("indicators", help="toon de indicatorcatalogus met definities")
+    listing.add_argument("--catalog", type=Path, default=None, help="een eigen catalogus (TOML)")
+    listing.add_argument("--toon", metavar="ID", help="de volledige definitie van een indicator")
+    listing.set_defaults(run=_indicators)
+
+    profile = commands.add_parser("profile", help="toon het profiel van een wijk uit het gebouwde datapakhuis")
+    profile.add_argument("wijkcode", help="bv. WK990101")
+    profile.add_argument("--out", type=Path, default=settings.DEFAULT_OUT_DIR, help="map van het datapakhuis")
+    profile.add_argument("--intern", action="store_true", help="toon interne cijfers (zonder geheimhouding)")
+    profile.set_defaults(run=_profile)
+
     generate = commands.add_parser("generate-demo", help="maak de demogegevens in data/ opnieuw (deterministisch)")
     generate.add_argument("--data", type=Path, default=settings.DEMO_DATA_DIR, help="doelmap (standaard: data/)")
     generate.set_defaults(run=_generate_demo)
@@ -57,18 +74,32 @@ def _parser() -> argparse.ArgumentParser:
 def _build(config_path: Path, out: Path) -> int:
     from geo.pipeline import build_layers
     from geo.store import write_store
+    from indicators.catalog import load_catalog
+    from indicators.export import write_exports
+    from indicators.products import build_products
+    from indicators.terms import Datapakhuis
     from wijkatlas.config import load_config
 
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr)
+
     config = load_config(config_path)
-    print(f"Datapakhuis bouwen voor {config.gemeentenaam} ({config.gemeentecode}) uit {config_path}",
-          file=sys.stderr)
-    layers = build_layers(config, progress=lambda message: print(message, file=sys.stderr))
-    store = write_store(layers, out / settings.STORE_NAME)
+    catalog = load_catalog(config.catalog)
+    progress(f"Datapakhuis bouwen voor {config.gemeentenaam} ({config.gemeentecode}) uit {config_path}")
+    layers = build_layers(config, progress=progress)
+    progress(f"… {len(catalog.indicators)} indicatoren berekenen (peiljaar registraties en BAG: {config.peiljaar})")
+    started = time.perf_counter()
+    store_view = Datapakhuis(layers, config.gemeentecode, config.peiljaar)
+    products = build_products(store_view, catalog, built_at=datetime.now())
+    progress(f"  klaar in {time.perf_counter() - started:.1f} s")
+    store = write_store(layers | products, out / settings.STORE_NAME)
     for name in ("reconciliatie", "afgekeurd"):
         layers[name].to_csv(out / f"{name}.csv", sep=";", index=False, encoding="utf-8-sig")
+    exports = write_exports(products, catalog, out / "export")
     print(_summary(layers["reconciliatie"], layers["afgekeurd"]))
     print(f"\nDatapakhuis geschreven: {store}")
     print(f"Afgekeurde records met reden: {out / 'afgekeurd.csv'}")
+    print(f"Indicatoren voor Excel: {exports[0].parent} (openbaar), {exports[-1].parent} (intern)")
     return 0
 
 
@@ -91,6 +122,45 @@ def _fetch(args: argparse.Namespace) -> int:
     config_path = fetch_sources(args.gemeente, jaar=args.jaar, peiljaren=args.peiljaren, out=args.out,
                                 progress=lambda message: print(message, file=sys.stderr))
     print(f"Bronnen geschreven in {args.out}; bouw met: wijkatlas build {config_path}")
+    return 0
+
+
+def _indicators(args: argparse.Namespace) -> int:
+    from indicators.catalog import DEFAULT_CATALOG, load_catalog
+
+    catalog = load_catalog(args.catalog or DEFAULT_CATALOG)
+    if args.toon:
+        if args.toon not in catalog.indicators:
+            raise WijkatlasError(f"indicator '{args.toon}' bestaat niet; zie 'wijkatlas indicators'")
+        indicator = catalog.indicators[args.toon]
+        terms = ", ".join(f"{slot}: {term.kind} {term.name}" + (f".{term.field}" if term.field else "")
+                          for slot, term in indicator.terms.items())
+        print("\n".join([
+            f"{indicator.id}: {indicator.title}", f"  {indicator.description}",
+            f"  thema {indicator.theme}; eenheid {indicator.unit}; berekening {indicator.kind} ({terms})",
+            f"  bronnen: {'; '.join(s.title for s in indicator.sources)} — licentie {indicator.licence}",
+            f"  eigenaar: {indicator.owner}; niveaus: {', '.join(indicator.levels)}",
+            f"  geheimhouding '{indicator.disclosure.name}': {indicator.disclosure.description}",
+        ]))
+        return 0
+    print(f"{'indicator':<36}{'thema':<16}{'eenheid':<22}{'soort':<13}geheimhouding")
+    for indicator in catalog.indicators.values():
+        print(f"{indicator.id:<36}{indicator.theme:<16}{indicator.unit:<22}{indicator.kind:<13}"
+              f"{indicator.disclosure.name}")
+    print(f"\n{len(catalog.indicators)} indicatoren; 'wijkatlas indicators --toon ID' voor de definitie")
+    return 0
+
+
+def _profile(args: argparse.Namespace) -> int:
+    from geo.store import read_layer
+    from indicators.profile import wijk_profile
+
+    store = args.out / settings.STORE_NAME
+    if not store.is_file():
+        raise WijkatlasError(f"{store} bestaat niet; bouw eerst met 'wijkatlas demo' of 'wijkatlas build'")
+    variant = "intern" if args.intern else "openbaar"
+    long = read_layer(store, f"indicatoren_lang_{variant}")
+    print(wijk_profile(long, read_layer(store, "indicator_definities"), args.wijkcode))
     return 0
 
 

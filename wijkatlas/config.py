@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 
+from indicators.catalog import DEFAULT_CATALOG
 from geo.registrations import GEO_FORMATS, GeometryJoin, RegistrationSpec
 from wijkatlas.errors import ConfigError
 
-SECTIONS = {"gemeente", "gebieden", "kerncijfers", "bag", "raster", "registraties"}
+SECTIONS = {"gemeente", "gebieden", "kerncijfers", "bag", "raster", "registraties", "indicators"}
 RESERVED_LAYERS = {"gemeente", "wijken", "buurten", "kerncijfers", "bag_verblijfsobjecten", "reconciliatie",
                    "afgekeurd", "bronnen"}
 REGISTRATION_KEYS = {
@@ -50,6 +52,10 @@ class BuildConfig:
     bag_layer: str | None
     rasters: tuple[RasterSource, ...]
     registrations: tuple[RegistrationSpec, ...]
+    #: the indicator catalog to compute
+    catalog: Path
+    #: peiljaar of snapshot sources (BAG, undated registrations); default the latest kerncijfers peiljaar
+    peiljaar: int
 
 
 def load_config(path: Path) -> BuildConfig:
@@ -105,11 +111,16 @@ def load_config(path: Path) -> BuildConfig:
         registration = _registration(name, entry, base, checker)
         if registration is not None:
             registrations.append(registration)
+    indicators = raw.get("indicators", {})
+    checker.keys("indicators", indicators, allowed={"catalog", "peiljaar"}, required=set())
+    catalog = base / indicators["catalog"] if "catalog" in indicators else DEFAULT_CATALOG
+    peiljaar = int(indicators.get("peiljaar", max(years, default=date.today().year)))
     checker.raise_if_any()
     return BuildConfig(
         path=path, gemeentecode=code, gemeentenaam=str(gemeente["naam"]), gebieden=base / gebieden["file"],
         kerncijfers=tuple(sorted(kerncijfers, key=lambda k: k.peiljaar)), bag=base / bag["file"],
         bag_layer=bag.get("layer"), rasters=tuple(rasters), registrations=tuple(registrations),
+        catalog=catalog, peiljaar=peiljaar,
     )
 
 

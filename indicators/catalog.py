@@ -1,0 +1,314 @@
+"""Loading and validating the indicator catalog (``indicators/catalog.toml``).
+
+The catalog is data: adding an indicator of an existing formula kind needs no
+code. :func:`load_catalog` checks it completely and reports every problem at once.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from indicators.formulas import FORMULAS
+from wijkatlas.errors import WijkatlasError
+
+DEFAULT_CATALOG = Path(__file__).with_name("catalog.toml")
+LEVELS = ("buurt", "wijk", "gemeente")
+SECTIONS = {"defaults", "sources", "sets", "basis", "disclosure", "indicator"}
+TERM_KINDS = ("set", "cbs", "area", "raster", "indicator", "located")
+TERM_KEYS = set(TERM_KINDS) | {"field", "where", "where_contains", "where_range"}
+INDICATOR_KEYS = {
+    "title", "description", "theme", "unit", "kind", "numerator", "denominator", "value", "weight", "origins",
+    "targets", "factor", "radius_m", "additive", "higher_is_better", "disclosure", "disclosure_min", "sources",
+    "owner", "levels", "peiljaren",
+}
+TERM_SLOTS = {"numerator", "denominator", "value", "weight", "origins", "targets"}
+RULE_KEYS = {"description", "round_to", "min", "secret_range", "min_count"}
+
+
+class CatalogError(WijkatlasError):
+    """The indicator catalog is malformed or refers to something that does not exist."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One input of an indicator: a record set (filtered), a CBS variable, an area attribute, a raster or another indicator."""
+
+    kind: str
+    name: str
+    field: str | None = None
+    where: tuple[tuple[str, tuple], ...] = ()
+    where_contains: tuple[tuple[str, tuple], ...] = ()
+    where_range: tuple[tuple[str, tuple[float, float]], ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordSet:
+    """Records of a datapakhuis layer; ``year_field`` dates them, otherwise they are a snapshot."""
+
+    name: str
+    layer: str
+    where: tuple[tuple[str, tuple], ...] = ()
+    year_field: str | None = None
+
+
+@dataclass(frozen=True)
+class DisclosureRule:
+    """When a figure may be published: rounding, minimum basis figures, secret value ranges, minimum counts."""
+
+    name: str
+    description: str
+    round_to: int | None = None
+    minimum: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    secret_range: tuple[float, float] | None = None
+    min_count: int | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    title: str
+    owner: str
+    licence: str
+    attribution: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One declared indicator, with its disclosure rule already tightened by ``disclosure_min``."""
+
+    id: str
+    title: str
+    description: str
+    theme: str
+    unit: str
+    kind: str
+    terms: MappingProxyType
+    factor: float
+    radius_m: float | None
+    additive: bool
+    higher_is_better: bool | None
+    disclosure: DisclosureRule
+    sources: tuple[Source, ...]
+    owner: str
+    levels: tuple[str, ...]
+    peiljaren: tuple[int, ...] | None
+
+    @property
+    def licence(self) -> str:
+        """The most demanding licence of its sources (attribution required if any source requires it)."""
+        licences = {s.licence for s in self.sources}
+        return "CC BY 4.0" if "CC BY 4.0" in licences else sorted(licences)[0]
+
+    @property
+    def attribution(self) -> str:
+        return "; ".join(dict.fromkeys(s.attribution for s in self.sources))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    indicators: MappingProxyType
+    sets: MappingProxyType
+    basis: MappingProxyType
+    rules: MappingProxyType
+    sources: MappingProxyType
+
+    def ordered(self) -> list[Indicator]:
+        """Indicators in dependency order: one that uses another comes after it."""
+        order: list[str] = []
+
+        def visit(indicator_id: str) -> None:
+            if indicator_id in order:
+                return
+            for term in self.indicators[indicator_id].terms.values():
+                if term.kind == "indicator":
+                    visit(term.name)
+            order.append(indicator_id)
+
+        for indicator_id in self.indicators:
+            visit(indicator_id)
+        return [self.indicators[i] for i in order]
+
+
+def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
+    """Read and validate a catalog.
+
+    Raises
+    ------
+    CatalogError
+        Listing every unknown key, missing or unknown reference, invalid rule and dependency cycle.
+    """
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"indicatorcatalogus {path} niet gevonden") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogError(f"{path}: geen geldige TOML: {error}") from error
+    problems: list[str] = []
+    _unknown(problems, "", raw, SECTIONS)
+    defaults = raw.get("defaults", {})
+
+    sources = {key: Source(key, s.get("title", key), s.get("owner", ""), s.get("licence", ""), s.get("attribution", ""),
+                           s.get("url", "")) for key, s in raw.get("sources", {}).items()}
+    for key, source in sources.items():
+        if not source.licence:
+            problems.append(f"sources.{key}: licence ontbreekt")
+
+    sets = {}
+    for name, entry in raw.get("sets", {}).items():
+        _unknown(problems, f"sets.{name}", entry, {"layer", "where", "year_field"})
+        if "layer" not in entry:
+            problems.append(f"sets.{name}: layer ontbreekt")
+        sets[name] = RecordSet(name, entry.get("layer", ""), _conditions(entry.get("where", {})), entry.get("year_field"))
+
+    rules = {}
+    for name, entry in raw.get("disclosure", {}).items():
+        _unknown(problems, f"disclosure.{name}", entry, RULE_KEYS)
+        rules[name] = _rule(name, entry)
+
+    basis = {}
+    for name, entry in raw.get("basis", {}).items():
+        basis[name] = _term(problems, f"basis.{name}", entry, sets)
+    for name, rule in rules.items():
+        for key in rule.minimum:
+            if key not in basis:
+                problems.append(f"disclosure.{name}: min.{key} is geen basisgegeven; bekend: {sorted(basis)}")
+
+    indicators = {}
+    for indicator_id, entry in raw.get("indicator", {}).items():
+        indicator = _indicator(problems, indicator_id, entry, defaults, sets, rules, sources, basis)
+        if indicator is not None:
+            indicators[indicator_id] = indicator
+    for indicator in indicators.values():
+        for slot, term in indicator.terms.items():
+            if term.kind == "indicator" and term.name not in indicators:
+                problems.append(f"indicator.{indicator.id}.{slot}: indicator '{term.name}' bestaat niet")
+    problems += _cycles(indicators)
+    if problems:
+        raise CatalogError(f"{path}: {len(problems)} probleem/problemen: " + "; ".join(problems))
+    return Catalog(*(MappingProxyType(m) for m in (indicators, sets, basis, rules, sources)))
+
+
+def _indicator(problems, indicator_id, entry, defaults, sets, rules, sources, basis) -> Indicator | None:
+    where = f"indicator.{indicator_id}"
+    _unknown(problems, where, entry, INDICATOR_KEYS)
+    for key in ("title", "description", "theme", "unit", "kind", "disclosure", "sources"):
+        if key not in entry:
+            problems.append(f"{where}: {key} ontbreekt")
+    kind = entry.get("kind")
+    if kind is not None and kind not in FORMULAS:
+        problems.append(f"{where}: kind '{kind}' onbekend; bekend: {sorted(FORMULAS)}")
+        return None
+    if kind is None:
+        return None
+    formula = FORMULAS[kind]
+    given = {slot for slot in TERM_SLOTS if slot in entry}
+    for slot in sorted(formula.slots - given):
+        problems.append(f"{where}: soort '{kind}' vraagt '{slot}'")
+    for slot in sorted(given - formula.slots - formula.optional):
+        problems.append(f"{where}: soort '{kind}' kent geen '{slot}'")
+    if kind == "coverage" and "radius_m" not in entry:
+        problems.append(f"{where}: soort 'coverage' vraagt 'radius_m'")
+    terms = {slot: _term(problems, f"{where}.{slot}", entry[slot], sets) for slot in sorted(given)}
+    rule = rules.get(entry.get("disclosure", ""))
+    if rule is None and "disclosure" in entry:
+        problems.append(f"{where}: disclosure '{entry['disclosure']}' onbekend; bekend: {sorted(rules)}")
+    elif rule is not None and "disclosure_min" in entry:
+        rule = _tighten(problems, where, rule, entry["disclosure_min"], basis)
+    unknown_sources = [s for s in entry.get("sources", []) if s not in sources]
+    if unknown_sources:
+        problems.append(f"{where}: bronnen {unknown_sources} staan niet onder [sources]")
+    levels = tuple(entry.get("levels", defaults.get("levels", LEVELS)))
+    if not set(levels) <= set(LEVELS):
+        problems.append(f"{where}: levels {list(levels)} moeten uit {list(LEVELS)} komen")
+    if rule is None or unknown_sources:
+        return None
+    return Indicator(
+        id=indicator_id, title=entry.get("title", ""), description=entry.get("description", ""),
+        theme=entry.get("theme", ""), unit=entry.get("unit", ""), kind=kind, terms=MappingProxyType(terms),
+        factor=float(entry.get("factor", 1.0)), radius_m=entry.get("radius_m"),
+        additive=bool(entry.get("additive", formula.additive and kind != "cbs")),
+        higher_is_better=entry.get("higher_is_better"), disclosure=rule,
+        sources=tuple(sources[s] for s in entry.get("sources", [])),
+        owner=entry.get("owner", defaults.get("owner", "")), levels=levels,
+        peiljaren=tuple(entry["peiljaren"]) if "peiljaren" in entry else None,
+    )
+
+
+def _term(problems: list[str], where: str, entry: object, sets: dict) -> Term:
+    if not isinstance(entry, dict):
+        problems.append(f"{where}: moet een tabel zijn, bv. {{ set = \"woningen\" }}")
+        return Term("invalid", "")
+    _unknown(problems, where, entry, TERM_KEYS)
+    kinds = [k for k in TERM_KINDS if k in entry]
+    if len(kinds) != 1:
+        problems.append(f"{where}: geef precies een van {list(TERM_KINDS)} op")
+        return Term("invalid", "")
+    kind = kinds[0]
+    if kind in ("set", "located") and entry[kind] not in sets:
+        problems.append(f"{where}: set '{entry[kind]}' bestaat niet; bekend: {sorted(sets)}")
+    if kind != "set" and any(k in entry for k in ("field", "where", "where_contains", "where_range")):
+        problems.append(f"{where}: field en where horen alleen bij een set")
+    ranges = tuple((k, (float(v[0]), float(v[1]))) for k, v in entry.get("where_range", {}).items())
+    return Term(kind, str(entry[kind]), entry.get("field"), _conditions(entry.get("where", {})),
+                _conditions(entry.get("where_contains", {})), ranges)
+
+
+def _conditions(where: dict) -> tuple[tuple[str, tuple], ...]:
+    return tuple((k, tuple(v) if isinstance(v, list) else (v,)) for k, v in where.items())
+
+
+def _rule(name: str, entry: dict) -> DisclosureRule:
+    secret_range = entry.get("secret_range")
+    return DisclosureRule(
+        name=name, description=entry.get("description", ""), round_to=entry.get("round_to"),
+        minimum=MappingProxyType(dict(entry.get("min", {}))),
+        secret_range=tuple(secret_range) if secret_range else None, min_count=entry.get("min_count"),
+    )
+
+
+def _tighten(problems: list[str], where: str, rule: DisclosureRule, tighter: dict, basis: dict) -> DisclosureRule:
+    """The rule with stricter minimums; loosening a default is refused."""
+    minimum = dict(rule.minimum)
+    for key, value in tighter.items():
+        if key not in basis:
+            problems.append(f"{where}.disclosure_min: '{key}' is geen basisgegeven; bekend: {sorted(basis)}")
+        elif key in minimum and value < minimum[key]:
+            problems.append(f"{where}.disclosure_min: {key} = {value} is losser dan de standaard {minimum[key]} "
+                            f"van regel '{rule.name}'; een indicator mag alleen aanscherpen")
+        else:
+            minimum[key] = value
+    return DisclosureRule(rule.name, rule.description, rule.round_to, MappingProxyType(minimum), rule.secret_range,
+                          rule.min_count)
+
+
+def _unknown(problems: list[str], where: str, entry: object, allowed: set[str]) -> None:
+    if isinstance(entry, dict):
+        for key in sorted(set(entry) - allowed):
+            problems.append(f"onbekende sleutel '{where + '.' if where else ''}{key}'; toegestaan: {sorted(allowed)}")
+
+
+def _cycles(indicators: dict[str, Indicator]) -> list[str]:
+    """Dependency cycles between indicators, each named once as a path."""
+    problems = []
+    state: dict[str, str] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = "busy"
+        for term in indicators[node].terms.values():
+            if term.kind != "indicator" or term.name not in indicators:
+                continue
+            if state.get(term.name) == "busy":
+                cycle = path[path.index(term.name):] + [term.name]
+                problems.append(f"kringverwijzing: {' -> '.join(cycle)}")
+            elif term.name not in state:
+                visit(term.name, path + [term.name])
+        state[node] = "done"
+
+    for node in indicators:
+        if node not in state:
+            visit(node, [node])
+    return problems

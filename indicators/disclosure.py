@@ -1,0 +1,177 @@
+"""Statistical disclosure control: what may be published (*openbaar*).
+
+Primary control applies each indicator's rule (rounding, minimum basis figures,
+secret value ranges, small counts). Secondary control then suppresses more
+cells until no suppressed figure can be recovered from published totals: a
+wijk's numerator is the sum of its buurten's and the gemeente's the sum of its
+wijken', and no combination of those equations may pin down a suppressed cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from indicators.catalog import Catalog, DisclosureRule
+
+#: status code -> Dutch explanation (the legend of the public product)
+STATUS = {
+    "ontbreekt": "geen gegevens",
+    "afgerond": "afgerond op veelvoud van 5",
+    "geheim_minimum": "geheim — te weinig {basis} (minder dan {minimum})",
+    "geheim_klein_aantal": "geheim — te kleine aantallen",
+    "geheim_secundair": "geheim — anders af te leiden uit totalen",
+}
+ROUNDED_LEVELS = ("buurt", "wijk")
+
+
+def status_text(code: str) -> str:
+    """The Dutch explanation of a status code such as ``geheim_minimum:inwoners:10``."""
+    kind, *details = code.split(":")
+    if kind == "geheim_minimum":
+        return STATUS[kind].format(basis=details[0], minimum=details[1])
+    return STATUS.get(kind, kind)
+
+
+def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame) -> pd.DataFrame:
+    """The public figures: ``waarde`` null where suppressed, ``status`` says why.
+
+    Parameters
+    ----------
+    figures
+        Output of :func:`indicators.engine.compute_indicators`.
+    basis
+        Output of :func:`indicators.engine.basis_figures` for the same peiljaren.
+    areas
+        niveau, gebiedscode, wijkcode of every area (the hierarchy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        indicator, peiljaar, niveau, gebiedscode, waarde, status (null where the figure is published as is).
+    """
+    frame = figures.merge(basis, on=["peiljaar", "niveau", "gebiedscode"], how="left")
+    status = pd.Series(pd.NA, index=frame.index, dtype="object")
+    status[frame["waarde"].isna()] = "ontbreekt"
+    value = frame["waarde"].copy()
+    for indicator in catalog.indicators.values():
+        rows = frame["indicator"] == indicator.id
+        _primary(frame, rows, indicator.disclosure, status, value)
+    # Missing cells are unknown to a reader too, and must stay so: CBS may have kept them secret.
+    unpublished = status.notna()
+    unpublished &= status.astype("string") != "afgerond"
+    extra = _secondary(frame, unpublished.astype(bool), catalog, areas)
+    status[extra] = "geheim_secundair"
+    value[status.astype("string").str.startswith("geheim").fillna(False).to_numpy()] = np.nan
+    return frame[["indicator", "peiljaar", "niveau", "gebiedscode"]].assign(waarde=value, status=status.astype("string"))
+
+
+def _primary(frame: pd.DataFrame, rows: pd.Series, rule: DisclosureRule, status: pd.Series, value: pd.Series) -> None:
+    """Apply one rule to the rows of one indicator, in place."""
+    open_rows = rows & status.isna()
+    if rule.round_to:
+        target = open_rows & frame["niveau"].isin(ROUNDED_LEVELS)
+        step = rule.round_to
+        value[target] = step * np.floor(frame.loc[target, "waarde"] / step + 0.5)  # half up: deterministic
+        changed = target & (value != frame["waarde"])
+        status[changed] = "afgerond"
+    for basis, minimum in rule.minimum.items():
+        below = open_rows & ~(frame[basis] >= minimum) & status.isna()
+        status[below] = f"geheim_minimum:{basis}:{minimum:g}"
+    if rule.secret_range is not None:
+        low, high = rule.secret_range
+        counts = frame["teller"].where(frame["teller"].notna(), frame["waarde"])
+        small = rows & status.isna() & frame["niveau"].isin(ROUNDED_LEVELS) & counts.between(low, high)
+        status[small] = "geheim_klein_aantal"
+    if rule.min_count is not None:
+        small = rows & status.isna() & (frame["teller"] > 0) & (frame["teller"] < rule.min_count)
+        status[small] = "geheim_klein_aantal"
+
+
+def _secondary(frame: pd.DataFrame, suppressed: pd.Series, catalog: Catalog, areas: pd.DataFrame) -> pd.Series:
+    """Cells to suppress in addition, per additive indicator and peiljaar."""
+    extra = pd.Series(False, index=frame.index)
+    additive = {i.id for i in catalog.indicators.values() if i.additive or "weight" in i.terms}
+    parent_of = _parents(areas)
+    candidates = frame[frame["indicator"].isin(additive)]
+    for _, group in candidates.groupby(["indicator", "peiljaar"], sort=False):
+        hidden = suppressed[group.index].to_numpy()
+        if not hidden.any():
+            continue
+        cells = (group["niveau"] + ":" + group["gebiedscode"]).to_numpy()
+        more = secondary_suppression(cells, parent_of, group["teller"].abs().fillna(0).to_numpy(), hidden)
+        extra[group.index[more]] = True
+    return extra
+
+
+def _parents(areas: pd.DataFrame) -> dict[str, str]:
+    """Cell key (``niveau:code``) -> its parent's cell key."""
+    gemeente = "gemeente:" + areas.loc[areas["niveau"] == "gemeente", "gebiedscode"].iloc[0]
+    parents = {}
+    for row in areas.itertuples():
+        if row.niveau == "buurt":
+            parents[f"buurt:{row.gebiedscode}"] = f"wijk:{row.wijkcode}"
+        elif row.niveau == "wijk":
+            parents[f"wijk:{row.gebiedscode}"] = gemeente
+    return parents
+
+
+def constraint_matrix(cells: np.ndarray, parent_of: dict[str, str]) -> np.ndarray:
+    """One row per parent: +1 for the parent, -1 for each child (parent = sum of children)."""
+    position = {cell: i for i, cell in enumerate(cells)}
+    parents = sorted({parent_of[c] for c in cells if c in parent_of and parent_of[c] in position})
+    matrix = np.zeros((len(parents), len(cells)))
+    for row, parent in enumerate(parents):
+        matrix[row, position[parent]] = 1.0
+    row_of = {parent: row for row, parent in enumerate(parents)}
+    for cell in cells:
+        parent = parent_of.get(cell)
+        if parent in row_of:
+            matrix[row_of[parent], position[cell]] = -1.0
+    return matrix
+
+
+def recoverable(matrix: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """Which hidden cells are determined by the published ones through the constraints.
+
+    The hidden values solve ``A_h x_h = b``; a cell is determined exactly when
+    every solution agrees on it, i.e. the null space of ``A_h`` is zero there.
+    """
+    columns = matrix[:, hidden]
+    columns = columns[np.abs(columns).sum(axis=1) > 0]
+    result = np.zeros(len(hidden), dtype=bool)
+    if columns.shape[0] == 0:
+        return result
+    _, singular, vh = np.linalg.svd(columns)
+    rank = int((singular > 1e-9).sum())
+    null_space = vh[rank:].T
+    determined = np.linalg.norm(null_space, axis=1) < 1e-9 if null_space.size else np.ones(columns.shape[1], bool)
+    result[np.flatnonzero(hidden)[determined]] = True
+    return result
+
+
+def secondary_suppression(
+    cells: np.ndarray, parent_of: dict[str, str], values: np.ndarray, hidden: np.ndarray
+) -> np.ndarray:
+    """Cells to hide in addition to ``hidden`` so that no hidden cell is recoverable.
+
+    Repeatedly takes a recoverable hidden cell and hides, in the equation that
+    exposes it with the fewest hidden cells, the published child with the
+    smallest value (the parent when no child is left). Deterministic.
+    """
+    matrix = constraint_matrix(cells, parent_of)
+    hidden = hidden.copy()
+    start = hidden.copy()
+    while True:
+        exposed = recoverable(matrix, hidden)
+        if not exposed.any():
+            return hidden & ~start
+        cell = int(np.flatnonzero(exposed)[0])
+        rows = np.flatnonzero(matrix[:, cell] != 0)
+        row = min(rows, key=lambda r: ((matrix[r] != 0) & hidden).sum())
+        members = np.flatnonzero(matrix[row] != 0)
+        children = [m for m in members if matrix[row, m] < 0 and not hidden[m]]
+        parent = [m for m in members if matrix[row, m] > 0 and not hidden[m]]
+        options = children or parent
+        choice = min(options, key=lambda m: (values[m], cells[m]))
+        hidden[choice] = True

@@ -1,0 +1,158 @@
+"""Computing every catalog indicator at buurt, wijk and gemeente level.
+
+Each indicator becomes numerator (``teller``), denominator (``noemer``) and
+value (``waarde``) per peiljaar and area. Wijk and gemeente figures come from
+their own records, never from averaging buurt values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from indicators.catalog import Catalog, Indicator
+from indicators.formulas import value_from
+from indicators.terms import KEYS, TIMELESS, Datapakhuis, aggregate, evaluate, nearest_distances, select, set_years
+
+RESULT_COLUMNS = ["indicator", *KEYS, "teller", "noemer", "waarde", "records", "ontbrekend"]
+
+
+def compute_indicators(store: Datapakhuis, catalog: Catalog) -> pd.DataFrame:
+    """All indicators, unprotected (the *intern* figures), in long form.
+
+    Returns
+    -------
+    pandas.DataFrame
+        indicator, peiljaar, niveau, gebiedscode, teller, noemer, waarde, and for
+        data quality: records (records used in the area; NaN for CBS figures)
+        and ontbrekend (records used that lack the field, or 1 where CBS
+        published no value).
+    """
+    computed: dict[str, pd.DataFrame] = {}
+    for indicator in catalog.ordered():
+        figures = _figures(store, catalog, indicator, computed)
+        figures = figures[figures["niveau"].isin(indicator.levels)]
+        if indicator.peiljaren is not None:
+            figures = figures[figures["peiljaar"].isin(indicator.peiljaren)]
+        computed[indicator.id] = figures.assign(indicator=indicator.id)
+    result = pd.concat(computed.values(), ignore_index=True)
+    return result[RESULT_COLUMNS].sort_values(["indicator", "peiljaar", "niveau", "gebiedscode"], ignore_index=True)
+
+
+def basis_figures(store: Datapakhuis, catalog: Catalog, years: list[int]) -> pd.DataFrame:
+    """The catalog's basis figures (inwoners, woningen, ...) per peiljaar and area, for disclosure rules.
+
+    A basis figure missing for a peiljaar (the BAG is a snapshot) takes the value of its nearest year.
+    """
+    frame = store.areas[["niveau", "gebiedscode"]].merge(pd.DataFrame({"peiljaar": years}), how="cross")[KEYS]
+    for name, term in catalog.basis.items():
+        values = evaluate(store, catalog, term)
+        if (values["peiljaar"] == TIMELESS).all():
+            frame = frame.merge(values.drop(columns="peiljaar").rename(columns={"waarde": name}),
+                                on=["niveau", "gebiedscode"], how="left")
+            continue
+        wide = values.pivot_table(index=["niveau", "gebiedscode"], columns="peiljaar", values="waarde", dropna=False)
+        wide = wide.reindex(columns=sorted(set(wide.columns) | set(years)))
+        filled = wide.interpolate(axis=1, method="nearest", limit_direction="both") if wide.shape[1] > 1 else wide
+        filled = filled.T.ffill().bfill().T
+        long = filled[years].stack(future_stack=True).rename(name).reset_index()
+        frame = frame.merge(long, on=KEYS, how="left")
+    return frame
+
+
+def _figures(store: Datapakhuis, catalog: Catalog, indicator: Indicator, computed: dict) -> pd.DataFrame:
+    """teller, noemer, waarde, records, ontbrekend of one indicator."""
+    terms = indicator.terms
+    kind = indicator.kind
+    if kind in ("distance", "coverage"):
+        figures = _proximity(store, catalog, indicator)
+    elif kind == "median":
+        figures = _median(store, catalog, indicator)
+    else:
+        numerator = evaluate(store, catalog, terms.get("numerator") or terms["value"], computed=computed)
+        if kind in ("mean", "raster_mean"):
+            denominator = evaluate(store, catalog, terms["numerator"], measure="count", computed=computed)
+        elif kind == "per_1000" and "denominator" not in terms:
+            denominator = evaluate(store, catalog, catalog.basis["inwoners"])
+        elif "denominator" in terms or "weight" in terms:
+            denominator = evaluate(store, catalog, terms.get("denominator") or terms["weight"], computed=computed)
+        else:
+            denominator = numerator.assign(waarde=np.nan)
+        figures = _join(numerator, denominator)
+        if kind == "cbs":
+            figures["waarde"] = figures["teller"]
+            figures["teller"] = (figures["teller"] * figures["noemer"]) if "weight" in terms else figures["teller"]
+        else:
+            figures["waarde"] = value_from(kind, figures["teller"], figures["noemer"], indicator.factor)
+        figures = figures.merge(_record_counts(store, catalog, indicator), on=KEYS, how="left")
+    return figures
+
+
+def _join(numerator: pd.DataFrame, denominator: pd.DataFrame) -> pd.DataFrame:
+    """Numerator and denominator side by side; a timeless side is joined to every peiljaar of the other."""
+    numerator = numerator.rename(columns={"waarde": "teller"})
+    denominator = denominator.rename(columns={"waarde": "noemer"})
+    if (denominator["peiljaar"] == TIMELESS).all():
+        return numerator.merge(denominator.drop(columns="peiljaar"), on=["niveau", "gebiedscode"], how="left")
+    if (numerator["peiljaar"] == TIMELESS).all():
+        return denominator.merge(numerator.drop(columns="peiljaar"), on=["niveau", "gebiedscode"], how="left")
+    return numerator.merge(denominator, on=KEYS, how="inner")
+
+
+def _record_counts(store: Datapakhuis, catalog: Catalog, indicator: Indicator) -> pd.DataFrame:
+    """Records used per area and how many lack the field the indicator reads (data quality)."""
+    term = indicator.terms.get("numerator") or indicator.terms.get("value")
+    if term is None or term.kind != "set":
+        main = indicator.terms.get("value") or indicator.terms.get("numerator")
+        if main is not None and main.kind == "cbs":
+            values = evaluate(store, catalog, main)
+            return values.assign(records=np.nan, ontbrekend=values["waarde"].isna().astype(float))[
+                KEYS + ["records", "ontbrekend"]]
+        return pd.DataFrame(columns=KEYS + ["records", "ontbrekend"])
+    records = select(store, catalog, type(term)(term.kind, term.name))  # the whole set, before the term's filters
+    years = set_years(store, catalog, term.name)
+    used = aggregate(store, records, pd.Series(1.0, index=records.index), years).rename(columns={"waarde": "records"})
+    if term.field and term.field in records.columns:
+        lacking = records[term.field].isna().astype(float)
+    else:
+        lacking = pd.Series(0.0, index=records.index)
+    missing = aggregate(store, records, lacking, years).rename(columns={"waarde": "ontbrekend"})
+    return used.merge(missing, on=KEYS)
+
+
+def _proximity(store: Datapakhuis, catalog: Catalog, indicator: Indicator) -> pd.DataFrame:
+    """Mean distance to, or share within a radius of, the nearest target, over the origins of each area."""
+    origins = select(store, catalog, indicator.terms["origins"])
+    targets = select(store, catalog, indicator.terms["targets"])
+    distances = pd.Series(nearest_distances(origins, targets), index=origins.index)
+    years = [store.snapshot_year]
+    if indicator.kind == "coverage":
+        measured = (distances <= indicator.radius_m).astype(float)
+    else:
+        measured = distances.where(np.isfinite(distances), np.nan).fillna(0.0)
+    teller = aggregate(store, origins, measured, years)
+    noemer = aggregate(store, origins, pd.Series(1.0, index=origins.index), years)
+    figures = _join(teller, noemer)
+    figures["waarde"] = value_from(indicator.kind, figures["teller"], figures["noemer"], indicator.factor)
+    return figures.assign(records=figures["noemer"], ontbrekend=0.0)
+
+
+def _median(store: Datapakhuis, catalog: Catalog, indicator: Indicator) -> pd.DataFrame:
+    """The median of a field per area, from the area's own records (a median does not add up)."""
+    term = indicator.terms["numerator"]
+    records = select(store, catalog, term)
+    years = set_years(store, catalog, term.name)
+    values = records[term.field].astype(float)
+    parts = []
+    for niveau, column in (("buurt", "buurtcode"), ("wijk", "wijkcode")):
+        medians = values.groupby([records["peiljaar"], records[column]]).median()
+        parts.append(medians.rename_axis(["peiljaar", "gebiedscode"]).rename("waarde").reset_index()
+                     .assign(niveau=niveau))
+    total = values.groupby(records["peiljaar"]).median().rename("waarde").reset_index()
+    parts.append(total.assign(niveau="gemeente", gebiedscode=store.gemeentecode))
+    medians = pd.concat(parts, ignore_index=True)
+    counts = _record_counts(store, catalog, indicator)
+    grid = aggregate(store, records, pd.Series(0.0, index=records.index), years)[KEYS]
+    figures = grid.merge(medians, on=KEYS, how="left").merge(counts, on=KEYS, how="left")
+    return figures.assign(teller=figures["waarde"] * indicator.factor, noemer=np.nan,
+                          waarde=figures["waarde"] * indicator.factor)

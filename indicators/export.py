@@ -1,0 +1,66 @@
+"""Excel and CSV exports of the indicators, for people who work in spreadsheets.
+
+Headers are Dutch; a suppressed figure reads "geheim" and a missing one stays empty.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from indicators.catalog import Catalog
+
+SUPPRESSED = "geheim"
+LEVEL_TITLES = {"buurt": "Buurten", "wijk": "Wijken", "gemeente": "Gemeente"}
+QUALITY_HEADERS = {
+    "indicator": "Indicator", "peiljaar": "Peiljaar", "gebiedscode": "Gebiedscode",
+    "records_gebruikt": "Records gebruikt", "records_ontbrekend": "Records met ontbrekend veld",
+    "aandeel_ontbrekend": "Aandeel ontbrekend (%)", "bronnen": "Bronnen", "bron_gelezen": "Bron: gelezen",
+    "bron_afgekeurd": "Bron: afgekeurd", "bron_buiten": "Bron: buiten de gemeente",
+    "bron_leeftijd_dagen": "Leeftijd bron (dagen)",
+}
+DEFINITION_HEADERS = {
+    "indicator": "Indicator", "titel": "Titel", "omschrijving": "Omschrijving", "thema": "Thema",
+    "eenheid": "Eenheid", "soort": "Berekening", "hoger_is_beter": "Hoger is beter", "bronnen": "Bronnen",
+    "eigenaar": "Eigenaar", "licentie": "Licentie", "bronvermelding": "Bronvermelding", "niveaus": "Niveaus",
+    "peiljaren": "Peiljaren", "geheimhouding": "Geheimhouding", "geheimhouding_regel": "Regel",
+}
+
+
+def spreadsheet(long: pd.DataFrame, catalog: Catalog, niveau: str) -> pd.DataFrame:
+    """Areas as rows, indicators (latest peiljaar) as columns headed "Titel (eenheid, peiljaar)"."""
+    rows = long[long["niveau"] == niveau]
+    latest = rows[rows["peiljaar"] == rows.groupby("indicator")["peiljaar"].transform("max")]
+    shown = latest["waarde"].astype(object).where(
+        ~latest["status"].astype("string").str.startswith("geheim").fillna(False), SUPPRESSED)
+    table = latest.assign(cel=shown).pivot(index=["gebiedscode", "gebiedsnaam"], columns="indicator", values="cel")
+    years = latest.groupby("indicator")["peiljaar"].max()
+    order = [i for i in catalog.indicators if i in table.columns]
+    headers = {i: f"{catalog.indicators[i].title} ({catalog.indicators[i].unit}, {years[i]})" for i in order}
+    table = table[order].rename(columns=headers).reset_index()
+    return table.rename(columns={"gebiedscode": "Gebiedscode", "gebiedsnaam": "Gebiedsnaam"})
+
+
+def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: Path) -> list[Path]:
+    """``indicatoren_<niveau>.xlsx`` and ``.csv`` (openbaar) in ``out_dir``, the intern ones in ``out_dir/intern``."""
+    written = []
+    definitions = products["indicator_definities"].rename(columns=DEFINITION_HEADERS)
+    for variant, folder in (("openbaar", out_dir), ("intern", out_dir / "intern")):
+        folder.mkdir(parents=True, exist_ok=True)
+        long = products[f"indicatoren_lang_{variant}"]
+        for niveau in LEVEL_TITLES:
+            table = spreadsheet(long, catalog, niveau)
+            quality = products["indicator_kwaliteit"]
+            quality = quality[quality["niveau"] == niveau][list(QUALITY_HEADERS)].rename(columns=QUALITY_HEADERS)
+            xlsx = folder / f"indicatoren_{niveau}.xlsx"
+            with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
+                table.to_excel(writer, sheet_name=LEVEL_TITLES[niveau], index=False)
+                definitions.to_excel(writer, sheet_name="Definities", index=False)
+                quality.to_excel(writer, sheet_name="Datakwaliteit", index=False)
+                if niveau == "wijk":
+                    products[f"signalering_{variant}"].to_excel(writer, sheet_name="Signalering", index=False)
+            csv = folder / f"indicatoren_{niveau}.csv"
+            table.to_csv(csv, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+            written += [xlsx, csv]
+    return written

@@ -1,0 +1,124 @@
+"""The indicator products written to the datapakhuis: intern and openbaar, long and per level.
+
+One computation feeds both products; *openbaar* holds only what disclosure
+control lets through and never numerators or denominators.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import geopandas as gpd
+import pandas as pd
+
+from indicators.catalog import Catalog
+from indicators.compare import compare, signalering
+from indicators.disclosure import protect, status_text
+from indicators.engine import basis_figures, compute_indicators
+from indicators.terms import Datapakhuis
+
+LEVEL_LAYERS = {"buurt": ("buurten", "buurtcode"), "wijk": ("wijken", "wijkcode"), "gemeente": ("gemeente", "gemeentecode")}
+VARIANTS = ("intern", "openbaar")
+LONG_COLUMNS = ["indicator", "peiljaar", "niveau", "gebiedscode", "gebiedsnaam", "waarde", "status",
+                "status_toelichting", "gemeentewaarde", "index", "rang", "z_score", "verandering_vorig_jaar",
+                "verandering_eerste_jaar"]
+
+
+def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime) -> dict[str, pd.DataFrame]:
+    """Every indicator layer of the datapakhuis.
+
+    Returns
+    -------
+    dict
+        ``indicatoren_lang_<variant>`` (area, indicator, peiljaar, value, status,
+        comparison and change; intern adds teller and noemer),
+        ``indicatoren_<niveau>_<variant>`` (one row per area with geometry, one
+        column per indicator in its latest peiljaar; openbaar adds
+        ``<indicator>__status``), ``indicator_definities``, ``indicator_kwaliteit``
+        and ``signalering_<variant>``.
+    """
+    figures = compute_indicators(store, catalog)
+    years = sorted(figures["peiljaar"].unique().tolist())
+    public = protect(figures, basis_figures(store, catalog, years), catalog, store.areas)
+    names = store.areas.set_index(["niveau", "gebiedscode"])["gebiedsnaam"]
+    totals = {i.id for i in catalog.indicators.values() if i.kind in ("count", "sum") or (i.kind == "cbs" and i.additive)}
+    products: dict[str, pd.DataFrame] = {}
+    for variant, frame in (("intern", figures.assign(status=figures["waarde"].isna().map({True: "ontbreekt"}))),
+                           ("openbaar", public)):
+        compared = compare(frame, store.gemeentecode, totals=totals)
+        compared["gebiedsnaam"] = pd.MultiIndex.from_frame(compared[["niveau", "gebiedscode"]]).map(names).to_numpy()
+        compared["status"] = compared["status"].astype("string")
+        compared["status_toelichting"] = compared["status"].map(status_text, na_action="ignore").astype("string")
+        columns = LONG_COLUMNS + (["teller", "noemer"] if variant == "intern" else [])
+        products[f"indicatoren_lang_{variant}"] = compared[columns].reset_index(drop=True)
+        for niveau in LEVEL_LAYERS:
+            products[f"indicatoren_{niveau}_{variant}"] = _wide(store, compared, niveau, with_status=variant == "openbaar")
+        products[f"signalering_{variant}"] = signalering(compared, catalog, store.areas)
+    products["indicator_definities"] = definitions(catalog, figures)
+    products["indicator_kwaliteit"] = quality(store, catalog, figures, built_at=built_at)
+    return products
+
+
+def _wide(store: Datapakhuis, compared: pd.DataFrame, niveau: str, *, with_status: bool) -> gpd.GeoDataFrame:
+    """One row per area of ``niveau`` with geometry; each indicator in its latest peiljaar."""
+    layer, code = LEVEL_LAYERS[niveau]
+    areas = store.layer(layer)
+    rows = compared[compared["niveau"] == niveau]
+    latest = rows[rows["peiljaar"] == rows.groupby("indicator")["peiljaar"].transform("max")]
+    values = latest.pivot(index="gebiedscode", columns="indicator", values="waarde")
+    wide = areas.merge(values, left_on=code, right_index=True, how="left")
+    if with_status:
+        status = latest.pivot(index="gebiedscode", columns="indicator", values="status").add_suffix("__status")
+        wide = wide.merge(status, left_on=code, right_index=True, how="left")
+    return gpd.GeoDataFrame(wide, geometry="geometry", crs=areas.crs)
+
+
+def definitions(catalog: Catalog, figures: pd.DataFrame) -> pd.DataFrame:
+    """The catalog as a table: what each indicator means, where it comes from and how it is protected."""
+    years = figures.groupby("indicator")["peiljaar"].agg(lambda y: ", ".join(str(v) for v in sorted(set(y))))
+    rows = []
+    for indicator in catalog.indicators.values():
+        rule = indicator.disclosure
+        rows.append({
+            "indicator": indicator.id, "titel": indicator.title, "omschrijving": indicator.description,
+            "thema": indicator.theme, "eenheid": indicator.unit, "soort": indicator.kind,
+            "hoger_is_beter": {True: "ja", False: "nee", None: "neutraal"}[indicator.higher_is_better],
+            "bronnen": "; ".join(s.title for s in indicator.sources), "eigenaar": indicator.owner,
+            "licentie": indicator.licence, "bronvermelding": indicator.attribution,
+            "niveaus": ", ".join(indicator.levels), "peiljaren": years.get(indicator.id, ""),
+            "geheimhouding": rule.name, "geheimhouding_regel": rule.description,
+        })
+    return pd.DataFrame(rows)
+
+
+def quality(store: Datapakhuis, catalog: Catalog, figures: pd.DataFrame, *, built_at: datetime) -> pd.DataFrame:
+    """Data quality per indicator, peiljaar and area: records used and incomplete, and its sources' state.
+
+    The source figures (read, rejected, outside) are per source, not per area:
+    a rejected record has no reliable location.
+    """
+    reconciliation = store.layer("reconciliatie").set_index("bron")
+    sources = store.layer("bronnen").set_index("bron")
+    per_indicator = []
+    for indicator in catalog.indicators.values():
+        layers = sorted({catalog.sets[t.name].layer for t in indicator.terms.values() if t.kind == "set"}
+                        | ({"kerncijfers"} if any(t.kind == "cbs" for t in indicator.terms.values()) else set()))
+        known = [layer for layer in layers if layer in reconciliation.index]
+        dated = [sources.loc[layer, "gewijzigd"] for layer in layers if layer in sources.index]
+        per_indicator.append({
+            "indicator": indicator.id, "bronnen": ", ".join(layers),
+            "bron_gelezen": int(reconciliation.loc[known, "gelezen"].sum()),
+            "bron_afgekeurd": int(reconciliation.loc[known, "afgekeurd"].sum()),
+            "bron_buiten": int(reconciliation.loc[known, "buiten"].sum()),
+            "bron_gewijzigd": min(dated) if dated else pd.NaT,
+            "cbs": "kerncijfers" in layers,
+        })
+    source_state = pd.DataFrame(per_indicator)
+    frame = figures[["indicator", "peiljaar", "niveau", "gebiedscode", "records", "ontbrekend"]].merge(
+        source_state, on="indicator", how="left")
+    frame["aandeel_ontbrekend"] = (100 * frame["ontbrekend"] / frame["records"].where(frame["records"] > 0)).round(2)
+    peildatum = pd.to_datetime(frame["peiljaar"].astype(str) + "-01-01")
+    reference = peildatum.where(frame["cbs"], pd.to_datetime(frame["bron_gewijzigd"]))
+    frame["bron_leeftijd_dagen"] = (pd.Timestamp(built_at) - reference).dt.days
+    return frame.rename(columns={"records": "records_gebruikt", "ontbrekend": "records_ontbrekend"}).drop(
+        columns=["cbs", "bron_gewijzigd"])
