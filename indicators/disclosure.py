@@ -155,9 +155,10 @@ def secondary_suppression(
 ) -> np.ndarray:
     """Cells to hide in addition to ``hidden`` so that no hidden cell is recoverable.
 
-    Repeatedly takes a recoverable hidden cell and hides, in the equation that
-    exposes it with the fewest hidden cells, the published child with the
-    smallest value (the parent when no child is left). Deterministic.
+    Repeatedly takes a recoverable hidden cell and, in the nearest equation
+    that still has a published member (its own, or one reached through hidden
+    cells when all of its own are hidden), hides the published child with the
+    smallest value, or the parent when no child is left. Deterministic.
     """
     matrix = constraint_matrix(cells, parent_of)
     hidden = hidden.copy()
@@ -166,12 +167,25 @@ def secondary_suppression(
         exposed = recoverable(matrix, hidden)
         if not exposed.any():
             return hidden & ~start
-        cell = int(np.flatnonzero(exposed)[0])
-        rows = np.flatnonzero(matrix[:, cell] != 0)
-        row = min(rows, key=lambda r: ((matrix[r] != 0) & hidden).sum())
+        row = _nearest_open_equation(matrix, hidden, int(np.flatnonzero(exposed)[0]))
         members = np.flatnonzero(matrix[row] != 0)
         children = [m for m in members if matrix[row, m] < 0 and not hidden[m]]
         parent = [m for m in members if matrix[row, m] > 0 and not hidden[m]]
-        options = children or parent
-        choice = min(options, key=lambda m: (values[m], cells[m]))
+        choice = min(children or parent, key=lambda m: (values[m], cells[m]))
         hidden[choice] = True
+
+
+def _nearest_open_equation(matrix: np.ndarray, hidden: np.ndarray, cell: int) -> int:
+    """The equation closest to ``cell`` (moving through hidden cells) that has a published member;
+    among equally close ones, the one with the fewest hidden cells."""
+    seen_cells, seen_rows = {cell}, set()
+    frontier = [cell]
+    while frontier:
+        rows = sorted({int(r) for c in frontier for r in np.flatnonzero(matrix[:, c] != 0)} - seen_rows)
+        open_rows = [r for r in rows if ((matrix[r] != 0) & ~hidden).any()]
+        if open_rows:
+            return min(open_rows, key=lambda r: (((matrix[r] != 0) & hidden).sum(), r))
+        seen_rows.update(rows)
+        frontier = sorted({int(m) for r in rows for m in np.flatnonzero(matrix[r] != 0)} - seen_cells)
+        seen_cells.update(frontier)
+    raise ValueError("a recoverable cell must be connected to a published one")

@@ -36,6 +36,7 @@ def compute_indicators(store: Datapakhuis, catalog: Catalog) -> pd.DataFrame:
             figures = figures[figures["peiljaar"].isin(indicator.peiljaren)]
         computed[indicator.id] = figures.assign(indicator=indicator.id)
     result = pd.concat(computed.values(), ignore_index=True)
+    result[["records", "ontbrekend"]] = result[["records", "ontbrekend"]].astype(float)
     return result[RESULT_COLUMNS].sort_values(["indicator", "peiljaar", "niveau", "gebiedscode"], ignore_index=True)
 
 
@@ -108,7 +109,9 @@ def _record_counts(store: Datapakhuis, catalog: Catalog, indicator: Indicator) -
             values = evaluate(store, catalog, main)
             return values.assign(records=np.nan, ontbrekend=values["waarde"].isna().astype(float))[
                 KEYS + ["records", "ontbrekend"]]
-        return pd.DataFrame(columns=KEYS + ["records", "ontbrekend"])
+        return pd.DataFrame({"peiljaar": pd.Series(dtype=int), "niveau": pd.Series(dtype=str),
+                             "gebiedscode": pd.Series(dtype=str), "records": pd.Series(dtype=float),
+                             "ontbrekend": pd.Series(dtype=float)})
     records = select(store, catalog, type(term)(term.kind, term.name))  # the whole set, before the term's filters
     years = set_years(store, catalog, term.name)
     used = aggregate(store, records, pd.Series(1.0, index=records.index), years).rename(columns={"waarde": "records"})

@@ -1,17 +1,12 @@
-"""Shared fixtures: a hand-drawn 2 x 2 grid of buurten, and recorded service responses."""
+"""Shared fixtures: a hand-drawn 2 x 2 grid of buurten and the demo build."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
-
-FIXTURES = Path(__file__).parent / "fixtures"
-REPO = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture
 def grid_buurten() -> gpd.GeoDataFrame:
@@ -42,8 +37,3 @@ def demo_out(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     assert main(["demo", "--out", str(out)]) == 0
     return out
-
-
-def recorded(name: str) -> dict:
-    """A recorded response body from tests/fixtures."""
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))

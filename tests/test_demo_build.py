@@ -9,7 +9,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 
 REGISTRATIONS = ["sportvoorzieningen", "kavels", "meldingen"]
 

@@ -3,7 +3,7 @@ import pytest
 import responses
 import shapely
 
-from conftest import REPO, recorded
+from helpers import REPO, recorded
 from geo.bag import fetch_verblijfsobjecten, load_verblijfsobjecten
 from geo.geocode import geocode_addresses
 from wijkatlas.errors import CRSError, ValidationError

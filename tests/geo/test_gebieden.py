@@ -4,7 +4,7 @@ import responses
 import shapely
 from responses import matchers
 
-from conftest import FIXTURES, REPO, recorded
+from helpers import FIXTURES, REPO, recorded
 from geo.gebieden import fetch_gebieden, load_gebieden
 from wijkatlas.errors import OfflineError, SourceError, ValidationError
 

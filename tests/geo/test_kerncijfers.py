@@ -3,7 +3,7 @@ import pytest
 import responses
 from responses import matchers
 
-from conftest import REPO, recorded
+from helpers import REPO, recorded
 from geo.kerncijfers import column_stems, fetch_kerncijfers, load_kerncijfers, wide_kerncijfers
 from wijkatlas.errors import SourceError, ValidationError
 

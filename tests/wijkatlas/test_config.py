@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 from wijkatlas.config import load_config
 from wijkatlas.errors import ConfigError
 

@@ -4,7 +4,7 @@ import json
 import pyogrio
 from pandas.testing import assert_frame_equal
 
-from conftest import REPO
+from helpers import REPO
 from wijkatlas.synthetic import generate_demo
 
 TEXT_FILES = ["cbs/kerncijfers_85318NED.csv", "cbs/kerncijfers_85618NED.csv", "cbs/kerncijfers_85984NED.csv",

@@ -1,0 +1,135 @@
+from pathlib import Path
+
+import pytest
+
+from indicators.catalog import CatalogError, load_catalog
+
+from helpers import SMALL_CATALOG as SMALL
+
+
+def catalog_with(tmp_path, extra: str, *, base: str | None = None) -> Path:
+    path = tmp_path / "catalogus.toml"
+    path.write_text((base if base is not None else SMALL.read_text()) + "\n" + extra)
+    return path
+
+
+def test_shipped_catalog_has_at_least_30_defined_indicators():
+    catalog = load_catalog()
+    assert len(catalog.indicators) >= 30
+    assert {i.theme for i in catalog.indicators.values()} >= {
+        "bevolking", "wonen", "functiemenging", "sport", "kavels", "leefbaarheid", "groen"}
+    for indicator in catalog.indicators.values():
+        assert indicator.title and indicator.description and indicator.unit and indicator.owner
+        assert indicator.licence in ("CC BY 4.0", "CC0 1.0") and indicator.sources
+    assert catalog.indicators["gemiddelde_woz"].disclosure.minimum == {"woningen": 20, "verblijfsobjecten": 50}
+
+
+def test_unknown_keys_kinds_and_slots_are_reported_together(tmp_path):
+    path = catalog_with(tmp_path, '''
+[indicator.fout]
+title = "x"
+description = "x"
+theme = "x"
+unit = "x"
+kind = "share"
+numerator = { set = "woningen" }
+targets = { set = "sport" }
+kleur = "rood"
+disclosure = "geen"
+sources = ["gemeente"]
+
+[indicator.soort]
+title = "x"
+description = "x"
+theme = "x"
+unit = "x"
+kind = "gemiddelde"
+disclosure = "geen"
+sources = ["gemeente"]
+''')
+    with pytest.raises(CatalogError) as raised:
+        load_catalog(path)
+    message = str(raised.value)
+    assert "onbekende sleutel 'indicator.fout.kleur'" in message
+    assert "indicator.fout: soort 'share' vraagt 'denominator'" in message
+    assert "indicator.fout: soort 'share' kent geen 'targets'" in message
+    assert "indicator.soort: kind 'gemiddelde' onbekend; bekend: ['cbs', 'count'" in message
+
+
+def test_missing_sets_sources_and_rules_are_named(tmp_path):
+    path = catalog_with(tmp_path, '''
+[indicator.wees]
+title = "x"
+description = "x"
+theme = "x"
+unit = "x"
+kind = "count"
+numerator = { set = "kavels" }
+disclosure = "streng"
+sources = ["kadaster"]
+''')
+    with pytest.raises(CatalogError) as raised:
+        load_catalog(path)
+    message = str(raised.value)
+    assert "set 'kavels' bestaat niet" in message
+    assert "disclosure 'streng' onbekend" in message
+    assert "bronnen ['kadaster'] staan niet onder [sources]" in message
+
+
+def test_an_indicator_may_tighten_but_not_loosen_its_rule(tmp_path):
+    template = '''
+[indicator.{name}]
+title = "x"
+description = "x"
+theme = "x"
+unit = "%"
+kind = "mean"
+numerator = {{ set = "woningen", field = "oppervlakte" }}
+disclosure = "woningen"
+disclosure_min = {{ woningen = {minimum} }}
+sources = ["gemeente"]
+'''
+    strict = load_catalog(catalog_with(tmp_path, template.format(name="streng", minimum=10)))
+    assert strict.indicators["streng"].disclosure.minimum["woningen"] == 10
+    assert strict.indicators["oppervlakte"].disclosure.minimum["woningen"] == 2  # the default is untouched
+    with pytest.raises(CatalogError, match=r"woningen = 1 is losser dan de standaard 2 .* alleen aanscherpen"):
+        load_catalog(catalog_with(tmp_path, template.format(name="los", minimum=1)))
+
+
+def test_dependency_cycles_are_found(tmp_path):
+    cycle = "".join(f'''
+[indicator.{a}]
+title = "x"
+description = "x"
+theme = "x"
+unit = "x"
+kind = "ratio"
+numerator = {{ indicator = "{b}" }}
+denominator = {{ cbs = "AantalInwoners" }}
+disclosure = "geen"
+sources = ["cbs"]
+''' for a, b in (("a", "b"), ("b", "c"), ("c", "a")))
+    with pytest.raises(CatalogError, match=r"kringverwijzing: a -> b -> c -> a"):
+        load_catalog(catalog_with(tmp_path, cycle))
+
+
+def test_indicators_may_build_on_each_other_in_dependency_order(tmp_path):
+    path = catalog_with(tmp_path, '''
+[indicator.woningen_per_inwoner]
+title = "x"
+description = "x"
+theme = "wonen"
+unit = "x"
+kind = "ratio"
+numerator = { indicator = "woningen" }
+denominator = { cbs = "AantalInwoners" }
+disclosure = "geen"
+sources = ["cbs"]
+''')
+    order = [i.id for i in load_catalog(path).ordered()]
+    assert order.index("woningen") < order.index("woningen_per_inwoner")
+
+
+def test_unreadable_catalog(tmp_path):
+    with pytest.raises(CatalogError, match=r"niet gevonden"):
+        load_catalog(tmp_path / "weg.toml")
