@@ -43,7 +43,8 @@ def compute_indicators(store: Datapakhuis, catalog: Catalog) -> pd.DataFrame:
 def basis_figures(store: Datapakhuis, catalog: Catalog, years: list[int]) -> pd.DataFrame:
     """The catalog's basis figures (inwoners, woningen, ...) per peiljaar and area, for disclosure rules.
 
-    A basis figure missing for a peiljaar (the BAG is a snapshot) takes the value of its nearest year.
+    A basis figure missing for a peiljaar (the BAG is a snapshot) takes the value of the year before,
+    or else of the first year after.
     """
     frame = store.areas[["niveau", "gebiedscode"]].merge(pd.DataFrame({"peiljaar": years}), how="cross")[KEYS]
     for name, term in catalog.basis.items():
@@ -54,8 +55,7 @@ def basis_figures(store: Datapakhuis, catalog: Catalog, years: list[int]) -> pd.
             continue
         wide = values.pivot_table(index=["niveau", "gebiedscode"], columns="peiljaar", values="waarde", dropna=False)
         wide = wide.reindex(columns=sorted(set(wide.columns) | set(years)))
-        filled = wide.interpolate(axis=1, method="nearest", limit_direction="both") if wide.shape[1] > 1 else wide
-        filled = filled.T.ffill().bfill().T
+        filled = wide.T.ffill().bfill().T  # a missing year takes the previous year's value, else the next's
         long = filled[years].stack(future_stack=True).rename(name).reset_index()
         frame = frame.merge(long, on=KEYS, how="left")
     return frame
