@@ -1,16 +1,18 @@
-# Two entry points: `make demo` and `make test`. Both create .venv and install
-# the project with pinned dependencies on first use.
+# Two entry points: `make demo` and `make test`. Both install what is missing on
+# first use: Debian packages (scripts/system-deps.sh), the Python environment in
+# .venv with pinned dependencies, GDAL's Python bindings built against the
+# system GDAL, and the web libraries of package.json in node_modules.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test system-deps data clean
+.PHONY: demo test system-deps data bench clean
 
 demo: $(INSTALLED)
 	$(BIN)/wijkatlas demo
 
-test: $(INSTALLED) system-deps
+test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 system-deps:
@@ -20,11 +22,14 @@ system-deps:
 data: $(INSTALLED)
 	$(BIN)/wijkatlas generate-demo
 
-$(INSTALLED): pyproject.toml constraints.txt
+$(INSTALLED): pyproject.toml constraints.txt package.json package-lock.json scripts/system-deps.sh
+	bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt "GDAL==$$(gdal-config --version)"
+	npm ci --no-audit --no-fund --silent
 	touch $@
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) node_modules out

@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives from outside Python,
-# only when they are missing. Needs root (as on CI) or sudo.
+# Installs the Debian packages Wijkatlas needs from outside Python, only when
+# they are missing. Needs root (as on CI) or sudo.
+#   gdal-bin, libgdal-dev    ogrinfo/ogr2ogr for tests, headers to build GDAL's Python bindings
+#   postgresql-15-postgis-3  the database `wijkatlas publish --postgis` is tested against
+#   chromium                 headless browser the viewer tests render in
+#   nodejs, npm              installs the web libraries of package.json
 set -euo pipefail
 
+needed=(gdal-bin libgdal-dev postgresql-15-postgis-3 chromium nodejs npm)
 missing=()
-command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
+for package in "${needed[@]}"; do
+    case "$package" in
+        nodejs|npm) command -v "$package" >/dev/null 2>&1 && continue ;;
+    esac
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

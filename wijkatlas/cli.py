@@ -65,6 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     profile.add_argument("--intern", action="store_true", help="toon interne cijfers (zonder geheimhouding)")
     profile.set_defaults(run=_profile)
 
+    serve = commands.add_parser("serve", help="publiceer het datapakhuis als OGC API Features (pygeoapi)")
+    serve.add_argument("--out", type=Path, default=settings.DEFAULT_OUT_DIR, help="map van het datapakhuis")
+    serve.add_argument("--host", default="127.0.0.1", help="adres om op te luisteren (standaard 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=5000, help="poort (standaard 5000)")
+    serve.add_argument("--url", help="openbare basis-URL achter een proxy (standaard http://HOST:PORT)")
+    serve.add_argument("--intern", action="store_true", help="publiceer ook de interne lagen (zonder geheimhouding)")
+    serve.add_argument("--intern-op-netwerk", action="store_true",
+                       help="sta interne lagen toe op een ander adres dan 127.0.0.1")
+    serve.set_defaults(run=_serve)
+
     generate = commands.add_parser("generate-demo", help="maak de demogegevens in data/ opnieuw (deterministisch)")
     generate.add_argument("--data", type=Path, default=settings.DEMO_DATA_DIR, help="doelmap (standaard: data/)")
     generate.set_defaults(run=_generate_demo)
@@ -72,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(config_path: Path, out: Path) -> int:
+    from api_config.collections import load_collections
+    from api_config.layers import write_api_data
     from geo.pipeline import build_layers
     from geo.store import write_store
     from indicators.catalog import load_catalog
@@ -96,10 +108,12 @@ def _build(config_path: Path, out: Path) -> int:
     for name in ("reconciliatie", "afgekeurd"):
         layers[name].to_csv(out / f"{name}.csv", sep=";", index=False, encoding="utf-8-sig")
     exports = write_exports(products, catalog, out / "export")
+    api_metadata = write_api_data(store, catalog, load_collections(), out / "api")
     print(_summary(layers["reconciliatie"], layers["afgekeurd"]))
     print(f"\nDatapakhuis geschreven: {store}")
     print(f"Afgekeurde records met reden: {out / 'afgekeurd.csv'}")
     print(f"Indicatoren voor Excel: {exports[0].parent} (openbaar), {exports[-1].parent} (intern)")
+    print(f"OGC API-collecties: {api_metadata.parent}; publiceer met: wijkatlas serve --out {out}")
     return 0
 
 
@@ -161,6 +175,18 @@ def _profile(args: argparse.Namespace) -> int:
     variant = "intern" if args.intern else "openbaar"
     long = read_layer(store, f"indicatoren_lang_{variant}")
     print(wijk_profile(long, read_layer(store, "indicator_definities"), args.wijkcode))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from api_config.server import prepare, serve
+
+    config_path, openapi_path = prepare(args.out / "api", host=args.host, port=args.port, url=args.url,
+                                        intern=args.intern, intern_on_network=args.intern_op_netwerk)
+    scope = "openbare en interne" if args.intern else "openbare"
+    print(f"OGC API met {scope} collecties op http://{args.host}:{args.port}/ (configuratie {config_path});"
+          " stoppen met Ctrl+C", file=sys.stderr)
+    serve(config_path, openapi_path, host=args.host, port=args.port)
     return 0
 
 

@@ -1,0 +1,152 @@
+"""The data the OGC API serves: published layers cut from the datapakhuis, and their metadata.
+
+The service never opens the datapakhuis itself. Public collections go to
+``openbaar.gpkg`` and intern ones to ``intern.gpkg``, each holding only the
+columns its collection publishes, so no query to a public collection can reach
+an intern figure or an individual record. ``collections.json`` holds each
+collection's resolved metadata (licence, extents, links) for
+:mod:`api_config.pygeoapi_config`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from api_config.collections import CollectionSpec
+from geo.store import read_layer, write_store
+from indicators.catalog import Catalog
+from wijkatlas.errors import ConfigError
+from wijkatlas.settings import WGS84_CRS
+
+PUBLIC_FILE = "openbaar.gpkg"
+INTERN_FILE = "intern.gpkg"
+METADATA_FILE = "collections.json"
+#: Where a licence named in the catalog is published.
+LICENCE_URLS = {
+    "CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/deed.nl",
+    "CC0 1.0": "https://creativecommons.org/publicdomain/zero/1.0/deed.nl",
+}
+#: The collection that holds the indicator definitions, linked from every indicator collection.
+DEFINITIONS_COLLECTION = "indicatordefinities"
+
+
+def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], api_dir: Path) -> Path:
+    """Write the published layers of ``store`` and their metadata to ``api_dir``; returns the metadata file."""
+    frames = {spec.id: published_frame(store, spec) for spec in specs}
+    area = read_layer(store, "gemeente")
+    described = [_describe(spec, frames[spec.id], catalog, store, area) for spec in specs]
+    for intern, name in ((False, PUBLIC_FILE), (True, INTERN_FILE)):
+        chosen = {spec.id: frames[spec.id] for spec in specs if spec.intern == intern}
+        if chosen:
+            path = write_store(chosen, api_dir / name)
+            _index_id_fields(path, {spec.id: spec.id_field for spec in specs if spec.intern == intern})
+    gemeente = area.iloc[0]
+    metadata = {
+        "gemeentecode": gemeente["gemeentecode"],
+        "gemeentenaam": gemeente["gemeentenaam"],
+        "collections": described,
+    }
+    target = api_dir / METADATA_FILE
+    target.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
+    return target
+
+
+def published_frame(store: Path, spec: CollectionSpec) -> pd.DataFrame:
+    """The rows and columns ``spec`` publishes from the datapakhuis at ``store``."""
+    if spec.indicators:
+        frame = _time_series(store, spec)
+    else:
+        frame = read_layer(store, spec.layer)
+        if spec.columns is not None:
+            if missing := [c for c in spec.columns if c not in frame.columns]:
+                raise ConfigError(f"collectie {spec.id}: laag {spec.layer} mist kolom(men) {missing}")
+            keep = list(spec.columns) + (["geometry"] if isinstance(frame, gpd.GeoDataFrame) else [])
+            frame = frame[keep]
+        frame = frame.rename(columns=spec.rename)
+    if spec.id_field not in frame.columns:
+        raise ConfigError(f"collectie {spec.id}: id-veld {spec.id_field!r} ontbreekt")
+    if frame[spec.id_field].duplicated().any():
+        raise ConfigError(f"collectie {spec.id}: id-veld {spec.id_field!r} is niet uniek")
+    return frame
+
+
+def _time_series(store: Path, spec: CollectionSpec) -> gpd.GeoDataFrame:
+    """One feature per area and peiljaar with the indicators ``spec`` names as columns (value and status)."""
+    long = read_layer(store, spec.layer)
+    chosen = long["indicator"].map(lambda name: any(fnmatch.fnmatch(name, p) for p in spec.indicators))
+    rows = long[chosen & (long["niveau"] == spec.level)]
+    if rows.empty:
+        raise ConfigError(f"collectie {spec.id}: geen indicatoren {list(spec.indicators)} op niveau {spec.level}")
+    code = f"{spec.level}code"
+    wide = rows.pivot_table(index=["gebiedscode", "peiljaar"], columns="indicator", values="waarde",
+                            aggfunc="first", dropna=False)
+    status = rows.pivot_table(index=["gebiedscode", "peiljaar"], columns="indicator", values="status",
+                              aggfunc="first", dropna=False).add_suffix("__status")
+    table = wide.join(status).reset_index().rename(columns={"gebiedscode": code})
+    table.columns.name = None
+    table.insert(0, spec.id_field, table[code] + "-" + table["peiljaar"].astype(str))
+    areas = read_layer(store, f"{spec.level}en")[[code, f"{spec.level}naam", "geometry"]]
+    return areas.merge(table, on=code, how="inner")[[spec.id_field, code, f"{spec.level}naam",
+                                                      *table.columns.drop([spec.id_field, code]), "geometry"]]
+
+
+def _describe(spec: CollectionSpec, frame: pd.DataFrame, catalog: Catalog, store: Path,
+              area: gpd.GeoDataFrame) -> dict:
+    source = catalog.sources.get(spec.source)
+    if source is None:
+        raise ConfigError(f"collectie {spec.id}: bron {spec.source!r} staat niet in de indicatorcatalogus")
+    has_geometry = isinstance(frame, gpd.GeoDataFrame)
+    bounds = (frame if has_geometry else area).to_crs(WGS84_CRS).total_bounds
+    links = [{"type": "text/html", "rel": "license", "title": source.licence,
+              "href": LICENCE_URLS.get(source.licence, source.url)}]
+    if source.url:
+        links.append({"type": "text/html", "rel": "describedby", "title": source.title, "href": source.url})
+    if spec.id != DEFINITIONS_COLLECTION and (spec.columns is None or spec.indicators):
+        links.append({"type": "text/html", "rel": "describedby", "title": "Definities van de indicatoren",
+                      "href": f"collections/{DEFINITIONS_COLLECTION}/items?f=html&limit=1000"})
+    return {
+        "id": spec.id,
+        "file": INTERN_FILE if spec.intern else PUBLIC_FILE,
+        "layer": spec.id,
+        "id_field": spec.id_field,
+        "intern": spec.intern,
+        "geometry": has_geometry,
+        "title": spec.title,
+        "description": f"{spec.description} {source.attribution}.",
+        "keywords": list(spec.keywords),
+        "licence": source.licence,
+        "attribution": source.attribution,
+        "owner": source.owner,
+        "bbox": [round(float(b), 6) for b in bounds],
+        "temporal": _temporal_extent(spec, frame, store),
+        "time_field": spec.temporal if spec.temporal in frame.columns else None,
+        "links": links,
+        "fields": [column for column in frame.columns if column != "geometry"],
+        "features": len(frame),
+    }
+
+
+def _temporal_extent(spec: CollectionSpec, frame: pd.DataFrame, store: Path) -> list[str] | None:
+    """[begin, end] as ISO 8601, from the peiljaren of the figures or from a date column."""
+    if not spec.temporal:
+        return None
+    if spec.temporal == "peiljaren":
+        years = frame["peiljaar"] if "peiljaar" in frame else read_layer(
+            store, "indicatoren_lang_" + ("intern" if spec.intern else "openbaar"))["peiljaar"]
+        return [f"{int(years.min())}-01-01T00:00:00Z", f"{int(years.max())}-12-31T23:59:59Z"]
+    dates = pd.to_datetime(frame[spec.temporal]).dropna()
+    return [dates.min().strftime("%Y-%m-%dT00:00:00Z"), dates.max().strftime("%Y-%m-%dT23:59:59Z")]
+
+
+def _index_id_fields(path: Path, id_fields: dict[str, str]) -> None:
+    """Index each layer's id field, which the provider filters on for single items."""
+    with sqlite3.connect(path) as connection:
+        for layer, column in id_fields.items():
+            connection.execute(f'CREATE UNIQUE INDEX "{layer}_{column}_idx" ON "{layer}" ("{column}")')
+    connection.close()

@@ -1,0 +1,64 @@
+"""Serving the published collections with pygeoapi behind the request guard."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from api_config.guard import CollectionRules, RequestGuard
+from api_config.html import write_offline_templates
+from api_config.pygeoapi_config import PostGIS, check_binding, pygeoapi_config, read_metadata, write_config
+
+#: Request-handling threads of the WSGI server.
+THREADS = 4
+
+
+def prepare(api_dir: Path, *, host: str, port: int, url: str | None = None, intern: bool = False,
+            intern_on_network: bool = False, postgis: PostGIS | None = None) -> tuple[Path, Path]:
+    """Write the pygeoapi configuration, OpenAPI document and offline HTML templates; returns both YAML paths."""
+    check_binding(host, intern, intern_on_network)
+    metadata = read_metadata(api_dir)
+    base_url = url or f"http://{_url_host(host)}:{port}"
+    templates = write_offline_templates(api_dir / "html")
+    config = pygeoapi_config(metadata, api_dir, url=base_url, host=host, port=port, intern=intern,
+                             postgis=postgis, templates=templates)
+    name = "pygeoapi" + ("-intern" if intern else "") + ("-postgis" if postgis else "")
+    return write_config(config, api_dir, name)
+
+
+def create_app(config_path: Path, openapi_path: Path) -> Callable:
+    """The guarded WSGI application for a configuration (pygeoapi reads it once per process)."""
+    os.environ["PYGEOAPI_CONFIG"] = str(config_path.resolve())
+    os.environ["PYGEOAPI_OPENAPI"] = str(openapi_path.resolve())
+    from pygeoapi.flask_app import APP, CONFIG
+
+    if CONFIG["server"]["url"] != yaml.safe_load(config_path.read_text(encoding="utf-8"))["server"]["url"]:
+        raise RuntimeError("pygeoapi is in dit proces al met een andere configuratie gestart")
+    rules = {name: _rules(resource["providers"][0]) for name, resource in CONFIG["resources"].items()}
+    return RequestGuard(APP, rules)
+
+
+def serve(config_path: Path, openapi_path: Path, *, host: str, port: int) -> None:
+    """Serve until interrupted, with waitress."""
+    from waitress import serve as waitress_serve
+
+    waitress_serve(create_app(config_path, openapi_path), host=host, port=port, threads=THREADS,
+                   ident="wijkatlas", clear_untrusted_proxy_headers=True)
+
+
+def _rules(provider: dict) -> CollectionRules:
+    """The OGR provider neither sorts nor filters on time; the PostgreSQL provider does both."""
+    from pygeoapi.plugin import load_plugin
+
+    database = provider["name"] == "PostgreSQL"
+    return CollectionRules(fields=frozenset(load_plugin("provider", provider).get_fields()),
+                           sortable=database, time_filter=database and "time_field" in provider)
+
+
+def _url_host(host: str) -> str:
+    if host in {"0.0.0.0", "::"}:
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
