@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from api_config.pygeoapi_config import MAX_ITEMS, OUTPUT_CRS
+from pygeoapi.util import get_crs_from_uri
+
+from api_config.pygeoapi_config import CRS84, MAX_ITEMS, OUTPUT_CRS
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 FORMATS = {"json", "html", "jsonld"}
@@ -24,7 +26,7 @@ FORMATS = {"json", "html", "jsonld"}
 ITEMS_PARAMETERS = {"f", "lang", "limit", "offset", "bbox", "bbox-crs", "crs", "resulttype", "datetime", "sortby",
                     "properties", "skipGeometry"}
 ITEM_PARAMETERS = {"f", "lang", "crs"}
-COMMON_PARAMETERS = {"f", "lang"}
+SPATIAL_PARAMETERS = {"bbox", "bbox-crs", "crs"}
 ITEMS_PATH = re.compile(r"^/collections/(?P<collection>[^/]+)/items(?:/(?P<item>[^/]+))?/?$")
 RESULT_TYPES = {"results", "hits"}
 
@@ -38,6 +40,7 @@ class CollectionRules:
     fields: frozenset[str]
     sortable: bool
     time_filter: bool
+    storage_crs: str | None  # None: a table without geometry
 
 
 class RequestGuard:
@@ -78,6 +81,8 @@ class RequestGuard:
         if rules is None:
             return None  # pygeoapi answers 404
         allowed = ITEM_PARAMETERS if match["item"] is not None else ITEMS_PARAMETERS | rules.fields
+        if rules.storage_crs is None:
+            allowed = allowed - SPATIAL_PARAMETERS
         if unknown := sorted(set(values) - allowed):
             return f"Onbekende parameter(s) {unknown} voor collectie {collection}."
         if "sortby" in values and not rules.sortable:
@@ -88,10 +93,10 @@ class RequestGuard:
         for crs_parameter in ("crs", "bbox-crs"):
             if crs_parameter in values and values[crs_parameter] not in OUTPUT_CRS:
                 return f"{crs_parameter} wordt niet ondersteund; kies uit {OUTPUT_CRS}."
-        return _items_problem(values)
+        return _items_problem(values, rules)
 
 
-def _items_problem(values: dict[str, str]) -> str | None:
+def _items_problem(values: dict[str, str], rules: CollectionRules) -> str | None:
     if "limit" in values:
         limit = _integer(values["limit"])
         if limit is None or not 1 <= limit <= MAX_ITEMS:
@@ -105,11 +110,12 @@ def _items_problem(values: dict[str, str]) -> str | None:
     if "skipGeometry" in values and values["skipGeometry"].lower() not in {"true", "false"}:
         return "skipGeometry moet true of false zijn."
     if "bbox" in values:
-        return _bbox_problem(values["bbox"])
+        return _bbox_problem(values["bbox"], values.get("bbox-crs", CRS84))
     return None
 
 
-def _bbox_problem(text: str) -> str | None:
+def _bbox_problem(text: str, bbox_crs: str) -> str | None:
+    """Four finite numbers, lower corner first; within longitude/latitude range in a geographic CRS."""
     try:
         numbers = [float(part) for part in text.split(",")]
     except ValueError:
@@ -119,6 +125,12 @@ def _bbox_problem(text: str) -> str | None:
     minx, miny, maxx, maxy = numbers
     if minx > maxx or miny > maxy:
         return "bbox: de ondergrens ligt boven de bovengrens."
+    crs = get_crs_from_uri(bbox_crs)
+    if crs.is_geographic:
+        latitude_first = crs.axis_info[0].direction in {"north", "south"}
+        longitudes, latitudes = ((miny, maxy), (minx, maxx)) if latitude_first else ((minx, maxx), (miny, maxy))
+        if not all(-180 <= x <= 180 for x in longitudes) or not all(-90 <= y <= 90 for y in latitudes):
+            return "bbox: lengtegraad moet tussen -180 en 180 en breedtegraad tussen -90 en 90 liggen."
     return None
 
 

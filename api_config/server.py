@@ -10,7 +10,9 @@ import yaml
 
 from api_config.guard import CollectionRules, RequestGuard
 from api_config.html import write_offline_templates
-from api_config.pygeoapi_config import PostGIS, check_binding, pygeoapi_config, read_metadata, write_config
+from api_config.pygeoapi_config import (PostGIS, capabilities, check_binding, pygeoapi_config, read_metadata,
+                                        write_config)
+from wijkatlas.errors import ConfigError
 
 #: Request-handling threads of the WSGI server.
 THREADS = 4
@@ -20,6 +22,8 @@ def prepare(api_dir: Path, *, host: str, port: int, url: str | None = None, inte
             intern_on_network: bool = False, postgis: PostGIS | None = None) -> tuple[Path, Path]:
     """Write the pygeoapi configuration, OpenAPI document and offline HTML templates; returns both YAML paths."""
     check_binding(host, intern, intern_on_network)
+    if intern and postgis:
+        raise ConfigError("interne collecties worden niet naar PostGIS gepubliceerd; serveer ze uit de GeoPackage")
     metadata = read_metadata(api_dir)
     base_url = url or f"http://{_url_host(host)}:{port}"
     templates = write_offline_templates(api_dir / "html")
@@ -50,12 +54,11 @@ def serve(config_path: Path, openapi_path: Path, *, host: str, port: int) -> Non
 
 
 def _rules(provider: dict) -> CollectionRules:
-    """The OGR provider neither sorts nor filters on time; the PostgreSQL provider does both."""
     from pygeoapi.plugin import load_plugin
 
-    database = provider["name"] == "PostgreSQL"
+    sortable, time_filter = capabilities(provider)
     return CollectionRules(fields=frozenset(load_plugin("provider", provider).get_fields()),
-                           sortable=database, time_filter=database and "time_field" in provider)
+                           sortable=sortable, time_filter=time_filter, storage_crs=provider.get("storage_crs"))
 
 
 def _url_host(host: str) -> str:

@@ -73,7 +73,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--intern", action="store_true", help="publiceer ook de interne lagen (zonder geheimhouding)")
     serve.add_argument("--intern-op-netwerk", action="store_true",
                        help="sta interne lagen toe op een ander adres dan 127.0.0.1")
+    serve.add_argument("--postgis", metavar="DSN", help="serveer uit PostGIS (na wijkatlas publish) i.p.v. GeoPackage")
+    serve.add_argument("--schema", default="wijkatlas", help="PostGIS-schema (standaard wijkatlas)")
     serve.set_defaults(run=_serve)
+
+    publish = commands.add_parser("publish", help="laad de openbare collecties in PostgreSQL/PostGIS")
+    publish.add_argument("--postgis", metavar="DSN", required=True,
+                         help="verbinding, bv. 'host=db port=5432 dbname=gis user=wijkatlas' of postgresql://…")
+    publish.add_argument("--schema", default="wijkatlas", help="schema voor de tabellen (standaard wijkatlas)")
+    publish.add_argument("--out", type=Path, default=settings.DEFAULT_OUT_DIR, help="map van het datapakhuis")
+    publish.add_argument("--host", default="127.0.0.1", help="adres voor de gegenereerde pygeoapi-configuratie")
+    publish.add_argument("--port", type=int, default=5000, help="poort voor de gegenereerde pygeoapi-configuratie")
+    publish.add_argument("--url", help="openbare basis-URL voor de gegenereerde pygeoapi-configuratie")
+    publish.set_defaults(run=_publish)
 
     generate = commands.add_parser("generate-demo", help="maak de demogegevens in data/ opnieuw (deterministisch)")
     generate.add_argument("--data", type=Path, default=settings.DEMO_DATA_DIR, help="doelmap (standaard: data/)")
@@ -179,14 +191,31 @@ def _profile(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from api_config.postgis import parse_dsn
     from api_config.server import prepare, serve
 
+    database = parse_dsn(args.postgis, args.schema) if args.postgis else None
     config_path, openapi_path = prepare(args.out / "api", host=args.host, port=args.port, url=args.url,
-                                        intern=args.intern, intern_on_network=args.intern_op_netwerk)
+                                        intern=args.intern, intern_on_network=args.intern_op_netwerk,
+                                        postgis=database)
     scope = "openbare en interne" if args.intern else "openbare"
     print(f"OGC API met {scope} collecties op http://{args.host}:{args.port}/ (configuratie {config_path});"
           " stoppen met Ctrl+C", file=sys.stderr)
     serve(config_path, openapi_path, host=args.host, port=args.port)
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from api_config.postgis import load_public_collections, parse_dsn
+    from api_config.server import prepare
+
+    database = parse_dsn(args.postgis, args.schema)
+    loaded = load_public_collections(args.out / "api", database)
+    for table, rows in loaded.items():
+        print(f"{database.schema}.{table:<24}{rows:>8} rijen")
+    config_path, _ = prepare(args.out / "api", host=args.host, port=args.port, url=args.url, postgis=database)
+    print(f"pygeoapi-configuratie (PostgreSQL-provider): {config_path}")
+    print(f"Serveren met: wijkatlas serve --postgis DSN --schema {args.schema}")
     return 0
 
 

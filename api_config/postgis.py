@@ -1,0 +1,76 @@
+"""Loading the public collections into PostgreSQL/PostGIS, for a municipality's shared database.
+
+Each public collection becomes a table (geometry column ``geom`` in EPSG:28992,
+unique index on its id field) in one schema, loaded with GDAL. pygeoapi then
+serves them with its PostgreSQL provider; passwords stay out of the generated
+configuration (libpq reads ``PGPASSWORD`` or ``~/.pgpass``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api_config.pygeoapi_config import PostGIS, read_metadata
+from wijkatlas.errors import ConfigError
+
+DEFAULT_SCHEMA = "wijkatlas"
+
+
+def parse_dsn(dsn: str, schema: str = DEFAULT_SCHEMA) -> PostGIS:
+    """A libpq connection string or URL (``postgresql://user@host:5432/db``) as :class:`PostGIS`."""
+    from psycopg2 import ProgrammingError
+    from psycopg2.extensions import parse_dsn as libpq_parse
+
+    try:
+        parts = libpq_parse(dsn)
+    except ProgrammingError as error:
+        raise ConfigError(f"ongeldige PostgreSQL-verbinding {dsn!r}: {error}") from error
+    if "dbname" not in parts:
+        raise ConfigError(f"PostgreSQL-verbinding {dsn!r} noemt geen database (dbname)")
+    return PostGIS(host=parts.get("host", "localhost"), port=int(parts.get("port", 5432)), dbname=parts["dbname"],
+                   user=parts.get("user", ""), password=parts.get("password", ""), schema=schema)
+
+
+def load_public_collections(api_dir: Path, database: PostGIS) -> dict[str, int]:
+    """Replace the schema's tables by the public collections; returns the rows loaded per table."""
+    import psycopg2
+    from osgeo import gdal
+
+    gdal.UseExceptions()
+    metadata = read_metadata(api_dir)
+    public = [c for c in metadata["collections"] if not c["intern"]]
+    try:
+        connection = psycopg2.connect(**_connect_arguments(database))
+    except psycopg2.OperationalError as error:
+        raise ConfigError(f"PostgreSQL op {database.host}:{database.port} niet bereikbaar: {error}") from error
+    with connection, connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
+    loaded = {}
+    for collection in public:
+        gdal.VectorTranslate(
+            _gdal_connection(database), str(api_dir / collection["file"]),
+            layers=[collection["layer"]], layerName=collection["layer"], accessMode="overwrite",
+            layerCreationOptions=["GEOMETRY_NAME=geom", "FID=fid", f"SCHEMA={database.schema}", "SPATIAL_INDEX=GIST"],
+        )
+        table = f'"{database.schema}"."{collection["layer"]}"'
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f'CREATE UNIQUE INDEX ON {table} ("{collection["id_field"]}")')
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            loaded[collection["id"]] = cursor.fetchone()[0]
+    connection.close()
+    return loaded
+
+
+def _connect_arguments(database: PostGIS) -> dict:
+    arguments = {"host": database.host, "port": database.port, "dbname": database.dbname}
+    if database.user:
+        arguments["user"] = database.user
+    if database.password:
+        arguments["password"] = database.password
+    return arguments
+
+
+def _gdal_connection(database: PostGIS) -> str:
+    words = " ".join(f"{key}='{value}'" for key, value in _connect_arguments(database).items())
+    return f"PG:{words}"
