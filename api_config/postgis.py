@@ -1,7 +1,7 @@
 """Loading the public collections into PostgreSQL/PostGIS, for a municipality's shared database.
 
 Each public collection becomes a table (geometry column ``geom`` in EPSG:28992,
-unique index on its id field) in one schema, loaded with GDAL. pygeoapi then
+primary key on its id field) in one schema, loaded with GDAL. pygeoapi then
 serves them with its PostgreSQL provider; passwords stay out of the generated
 configuration (libpq reads ``PGPASSWORD`` or ``~/.pgpass``).
 """
@@ -55,7 +55,9 @@ def load_public_collections(api_dir: Path, database: PostGIS) -> dict[str, int]:
         )
         table = f'"{database.schema}"."{collection["layer"]}"'
         with connection, connection.cursor() as cursor:
-            cursor.execute(f'CREATE UNIQUE INDEX ON {table} ("{collection["id_field"]}")')
+            # The collection's id is the key (pygeoapi reflects it as such), not GDAL's serial fid.
+            cursor.execute(f'ALTER TABLE {table} DROP COLUMN fid')
+            cursor.execute(f'ALTER TABLE {table} ADD PRIMARY KEY ("{collection["id_field"]}")')
             cursor.execute(f"SELECT count(*) FROM {table}")
             loaded[collection["id"]] = cursor.fetchone()[0]
     connection.close()

@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--url", help="openbare basis-URL voor de gegenereerde pygeoapi-configuratie")
     publish.set_defaults(run=_publish)
 
+    bench_api = commands.add_parser("bench-api", help="meet verzoeken/s en latentie van de OGC API op loopback")
+    bench_api.add_argument("--out", type=Path, default=settings.DEFAULT_OUT_DIR, help="map van het datapakhuis")
+    bench_api.add_argument("--verzoeken", type=int, default=500, help="aantal verzoeken (standaard 500)")
+    bench_api.add_argument("--clients", type=int, default=2, help="gelijktijdige clients (standaard 2)")
+    bench_api.set_defaults(run=_bench_api)
+
     generate = commands.add_parser("generate-demo", help="maak de demogegevens in data/ opnieuw (deterministisch)")
     generate.add_argument("--data", type=Path, default=settings.DEMO_DATA_DIR, help="doelmap (standaard: data/)")
     generate.set_defaults(run=_generate_demo)
@@ -216,6 +222,13 @@ def _publish(args: argparse.Namespace) -> int:
     config_path, _ = prepare(args.out / "api", host=args.host, port=args.port, url=args.url, postgis=database)
     print(f"pygeoapi-configuratie (PostgreSQL-provider): {config_path}")
     print(f"Serveren met: wijkatlas serve --postgis DSN --schema {args.schema}")
+    return 0
+
+
+def _bench_api(args: argparse.Namespace) -> int:
+    from api_config.bench import bench_api
+
+    print(bench_api(args.out, total=args.verzoeken, concurrency=args.clients))
     return 0
 
 

@@ -1,0 +1,65 @@
+"""`wijkatlas publish --postgis`: the public collections in a real PostgreSQL/PostGIS, served by pygeoapi."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg2
+import pyogrio
+import pytest
+import requests
+import yaml
+from servers import postgis_cluster, wijkatlas_server
+
+from api_config.pygeoapi_config import RD_NEW
+from wijkatlas.cli import main
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    with postgis_cluster() as dsn:
+        yield dsn
+
+
+@pytest.fixture(scope="module")
+def published(database, demo_out) -> str:
+    assert main(["publish", "--postgis", database, "--out", str(demo_out)]) == 0
+    return database
+
+
+def test_publish_loads_every_public_collection(published, demo_out):
+    with psycopg2.connect(published) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'wijkatlas'")
+        tables = {row[0] for row in cursor.fetchall()}
+        assert tables == {name for name, _ in pyogrio.list_layers(demo_out / "api" / "openbaar.gpkg")}
+        cursor.execute("SELECT count(*), sum(ST_Area(geom)), min(ST_SRID(geom)) FROM wijkatlas.buurten")
+        count, area, srid = cursor.fetchone()
+    buurten = pyogrio.read_dataframe(demo_out / "api" / "openbaar.gpkg", layer="buurten")
+    assert count == len(buurten) and srid == 28992
+    assert area == pytest.approx(buurten.geometry.area.sum(), rel=1e-9)
+
+
+def test_publish_writes_a_postgresql_configuration_without_password(published, demo_out):
+    config = yaml.safe_load((demo_out / "api" / "pygeoapi-postgis.config.yml").read_text(encoding="utf-8"))
+    provider = config["resources"]["kavels"]["providers"][0]
+    assert provider["name"] == "PostgreSQL" and provider["table"] == "kavels"
+    assert provider["data"]["search_path"] == ["wijkatlas"] and "password" not in provider["data"]
+    assert provider["time_field"] == "datum_status"
+
+
+def test_pygeoapi_serves_the_tables_with_sorting_and_time_filters(published, demo_out):
+    kavels = pyogrio.read_dataframe(demo_out / "api" / "openbaar.gpkg", layer="kavels")
+    with wijkatlas_server(demo_out, "--postgis", published) as url:
+        items = requests.get(f"{url}/collections/kavels/items", timeout=30,
+                             params={"limit": 1000, "sortby": "-oppervlakte_m2"}).json()["features"]
+        assert len(items) == len(kavels)
+        areas = [f["properties"]["oppervlakte_m2"] for f in items]
+        assert areas == sorted(kavels["oppervlakte_m2"], reverse=True)
+        in_2023 = requests.get(f"{url}/collections/kavels/items", timeout=30, params={
+            "datetime": "2023-01-01T00:00:00Z/2023-12-31T23:59:59Z", "resulttype": "hits"}).json()
+        expected = kavels["datum_status"].between("2023-01-01", "2023-12-31 23:59:59").sum()
+        assert in_2023["numberMatched"] == expected > 0
+        rd = requests.get(f"{url}/collections/buurten/items/BU99010001", params={"crs": RD_NEW}, timeout=30)
+        x, y = rd.json()["geometry"]["coordinates"][0][0]
+        assert 200_000 < x < 260_000 and 480_000 < y < 530_000
+        assert requests.get(f"{url}/collections/buurten/items", params={"kleur": "x"}, timeout=30).status_code == 400
