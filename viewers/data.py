@@ -1,0 +1,69 @@
+"""What the viewers read from the built datapakhuis: areas with indicators, definitions, registrations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.store import read_layer
+from wijkatlas.errors import WijkatlasError
+from wijkatlas.settings import WGS84_CRS
+
+#: Geometry is simplified for display to this tolerance (metres, RD) and rounded to ~1 m in lon/lat.
+DISPLAY_TOLERANCE_M = 5.0
+DISPLAY_DECIMALS = 5
+
+
+@dataclass(frozen=True)
+class Atlas:
+    """One variant (openbaar or intern) of the built datapakhuis, as the viewers need it."""
+
+    store: Path
+    variant: str
+
+    @property
+    def public(self) -> bool:
+        return self.variant == "openbaar"
+
+    def areas(self, niveau: str) -> gpd.GeoDataFrame:
+        """Areas of ``niveau`` with every indicator (latest peiljaar), in lon/lat, simplified for display."""
+        frame = self._read(f"indicatoren_{niveau}_{self.variant}")
+        return display_geometry(frame)
+
+    def gemeente(self) -> pd.Series:
+        return self._read(f"indicatoren_gemeente_{self.variant}").iloc[0]
+
+    def long(self) -> pd.DataFrame:
+        return self._read(f"indicatoren_lang_{self.variant}")
+
+    def definitions(self) -> pd.DataFrame:
+        return self._read("indicator_definities").set_index("indicator")
+
+    def quality(self) -> pd.DataFrame:
+        return self._read("indicator_kwaliteit")
+
+    def registration(self, name: str) -> gpd.GeoDataFrame:
+        return display_geometry(self._read(name))
+
+    def _read(self, layer: str) -> pd.DataFrame:
+        if not self.store.is_file():
+            raise WijkatlasError(f"{self.store} bestaat niet; bouw eerst met 'wijkatlas demo' of 'wijkatlas build'")
+        return read_layer(self.store, layer)
+
+
+def display_geometry(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Simplified (polygons) and reprojected to lon/lat with coordinates rounded for small pages."""
+    frame = frame.copy()
+    polygons = frame.geom_type.isin(["Polygon", "MultiPolygon"])
+    frame.loc[polygons, "geometry"] = frame.loc[polygons].simplify(DISPLAY_TOLERANCE_M, preserve_topology=True)
+    frame = frame.to_crs(WGS84_CRS)
+    frame["geometry"] = frame.set_precision(10 ** -DISPLAY_DECIMALS)
+    return frame
+
+
+def bounds(frame: gpd.GeoDataFrame) -> list[list[float]]:
+    west, south, east, north = frame.total_bounds
+    return [[float(south), float(west)], [float(north), float(east)]]
