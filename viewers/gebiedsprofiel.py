@@ -18,7 +18,7 @@ from branca.element import MacroElement, Template
 
 from indicators.disclosure import status_text
 from viewers.data import Atlas, bounds
-from viewers.style import CLASS_COLOURS, MISSING, MISSING_LABEL, SUPPRESSED, Frame, base_map
+from viewers.style import CLASS_COLOURS, MISSING, MISSING_LABEL, SUPPRESSED, SUPPRESSED_LABEL, Frame, base_map
 
 #: Classification methods offered, by their Dutch legend name.
 SCHEMES = {"kwantielen": "Quantiles", "natuurlijke grenzen": "FisherJenks", "gelijke intervallen": "EqualInterval"}
@@ -49,9 +49,12 @@ def class_of(value: float, upper_bounds: list[float]) -> int:
     return int(np.searchsorted(upper_bounds, value, side="left")) if upper_bounds else 0
 
 
-def indicator_table(atlas: Atlas, scheme: str) -> tuple[dict[str, pd.DataFrame], list[dict]]:
-    """Per level the area features' properties, and per indicator its metadata for the selector and legend."""
+def indicator_table(atlas: Atlas, scheme: str, indicators: list[str] | None = None,
+                    ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """Per level the areas, and per indicator (all, or ``indicators``) its metadata for the selector and legend."""
     definitions = atlas.definitions()
+    if indicators is not None:
+        definitions = definitions.loc[indicators]
     gemeente = atlas.gemeente()
     frames = {level: atlas.areas(level) for level in LEVELS}
     meta = []
@@ -90,10 +93,23 @@ def feature_properties(frame: pd.DataFrame, level: str, meta: list[dict]) -> pd.
 
 
 def gebiedsprofiel(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, scheme: str = DEFAULT_SCHEME,
-                   online_basemap: bool = False, profile_links: bool = True) -> folium.Map:
+                   online_basemap: bool = False) -> folium.Map:
     """The choropleth page: wijken and buurten as alternative layers, one indicator at a time."""
     frames, meta = indicator_table(atlas, scheme)
     viewer = base_map(bounds(frames["buurt"]), online_basemap=online_basemap)
+    add_area_layers(viewer, frames, meta, profile_links=True)
+    folium.LayerControl(collapsed=False, position="topright").add_to(viewer)
+    Frame(f"Gebiedsprofiel {gemeentenaam}", source_line(atlas, "CBS, gemeente"), peiljaar).add_to(viewer)
+    return viewer
+
+
+def source_line(atlas: Atlas, sources: str) -> str:
+    return f"Bron: {sources}" + (" · openbare cijfers" if atlas.public else " · INTERN, niet publiceren")
+
+
+def add_area_layers(viewer: folium.Map, frames: dict[str, pd.DataFrame], meta: list[dict], *,
+                    profile_links: bool) -> None:
+    """Wijken and buurten as alternative base layers, styled by the indicator chosen in a selector."""
     layers = {}
     for level, label in LEVELS.items():
         frame = frames[level]
@@ -102,11 +118,7 @@ def gebiedsprofiel(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, scheme: st
         group = folium.FeatureGroup(name=label, overlay=False, show=level == "wijk")
         layers[level] = folium.GeoJson(data, name=label, style_function=lambda _: MISSING).add_to(group)
         group.add_to(viewer)
-    folium.LayerControl(collapsed=False, position="topright").add_to(viewer)
-    source = "Bron: CBS, gemeente" + (" · openbare cijfers" if atlas.public else " · INTERN, niet publiceren")
-    Frame(f"Gebiedsprofiel {gemeentenaam}", source, peiljaar).add_to(viewer)
     IndicatorSelector(layers, meta, profile_links=profile_links).add_to(viewer)
-    return viewer
 
 
 class IndicatorSelector(MacroElement):
@@ -203,5 +215,5 @@ class IndicatorSelector(MacroElement):
         self._name = "IndicatorSelector"
         self.layers, self.meta, self.profile_links = layers, meta, profile_links
         self.secret, self.missing = SUPPRESSED, MISSING
-        self.secret_label, self.missing_label = "geheim — te weinig inwoners of te kleine aantallen", MISSING_LABEL
+        self.secret_label, self.missing_label = SUPPRESSED_LABEL, MISSING_LABEL
         self.labels = LEVELS

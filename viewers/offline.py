@@ -2,8 +2,8 @@
 
 Folium references Leaflet and its plugins on CDNs. :func:`localise` points every
 element of a map at the copies in ``vendor/`` (from the npm packages of
-``package.json``) and drops libraries these viewers do not use (jQuery,
-Bootstrap, Font Awesome: no icon markers, no Bootstrap widgets). A library it
+``package.json``) and drops libraries these viewers do not use
+(Bootstrap, Font Awesome: no icon markers, no Bootstrap widgets). A library it
 does not know is an error, so a new folium element cannot quietly add a CDN
 link.
 """
@@ -25,7 +25,7 @@ LIBRARIES = {
     "markerclusterjs": "leaflet.markercluster/leaflet.markercluster.js",
     "markerclustercss": "leaflet.markercluster/MarkerCluster.css",
     "markerclusterdefaultcss": "leaflet.markercluster/MarkerCluster.Default.css",
-    "jquery": None,
+    "jquery": "jquery/jquery.min.js",  # folium.Popup builds its HTML with jQuery
     "bootstrap": None,
     "bootstrap_css": None,
     "glyphicons_css": None,
@@ -34,7 +34,7 @@ LIBRARIES = {
     "awesome_markers_font_css": None,
     "awesome_rotate_css": None,
 }
-PACKAGES = ("leaflet", "leaflet.markercluster")
+PACKAGES = ("leaflet", "leaflet.markercluster", "jquery")
 
 
 def localise(element: Element) -> None:

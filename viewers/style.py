@@ -29,6 +29,7 @@ SUPPRESSED_LABEL = "geheim — te weinig inwoners of te kleine aantallen"
 MISSING_LABEL = "geen gegevens"
 #: Centre of a map before it fits its data (the Netherlands).
 NL_CENTRE = (52.2, 5.3)
+MAX_ZOOM = 19
 
 _FRAME = Template("""
 {% macro html(this, kwargs) %}
@@ -52,12 +53,13 @@ class Frame(MacroElement):
 
 def base_map(bounds: list[list[float]], *, online_basemap: bool) -> folium.Map:
     """A map fitted to ``bounds`` ([[south, west], [north, east]]); PDOK's BRT basemap only when online."""
-    viewer = folium.Map(location=NL_CENTRE, zoom_start=8, tiles=None, control_scale=True, prefer_canvas=False)
+    # maxZoom as a map option: without a tile layer Leaflet has none, and marker clusters need one.
+    viewer = folium.Map(location=NL_CENTRE, zoom_start=8, tiles=None, control_scale=True, maxZoom=MAX_ZOOM)
     if online_basemap:
         folium.TileLayer(
             tiles="https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png",
             attr="Kaartgegevens &copy; Kadaster (BRT Achtergrondkaart)", name="Achtergrondkaart (PDOK)",
-            max_zoom=19,
+            max_zoom=MAX_ZOOM,
         ).add_to(viewer)
     viewer.fit_bounds(bounds)
     return viewer
@@ -77,11 +79,11 @@ def legend_html(title: str, entries: list[tuple[str, dict]]) -> str:
 
 
 class Legend(MacroElement):
-    """A static legend in the bottom right corner."""
+    """A static legend in a corner of the map."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = L.control({position: 'bottomright'});
+var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
 {{ this.get_name() }}.onAdd = function () {
   var div = L.DomUtil.create('div'); div.innerHTML = {{ this.content|tojson }}; return div;
 };
@@ -89,7 +91,8 @@ var {{ this.get_name() }} = L.control({position: 'bottomright'});
 {% endmacro %}
 """)
 
-    def __init__(self, title: str, entries: list[tuple[str, dict]]) -> None:
+    def __init__(self, title: str, entries: list[tuple[str, dict]], position: str = "bottomright") -> None:
         super().__init__()
         self._name = "Legend"
         self.content = legend_html(title, entries)
+        self.position = position
