@@ -85,7 +85,7 @@ def feature_properties(frame: pd.DataFrame, level: str, meta: list[dict]) -> pd.
         bins = entry["bins"][level]
         out[indicator] = values.round(2).astype(object).where(values.notna(), None)
         out[f"{indicator}__k"] = [
-            SECRET if isinstance(s, str) and s else (NONE if pd.isna(v) else class_of(v, bins))
+            SECRET if isinstance(s, str) and s.startswith("geheim") else (NONE if pd.isna(v) else class_of(v, bins))
             for v, s in zip(values, status)
         ]
         out[f"{indicator}__s"] = [status_text(s) if isinstance(s, str) and s else None for s in status]
@@ -154,7 +154,7 @@ class IndicatorSelector(MacroElement):
     return t;
   }
   var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () { this._div = L.DomUtil.create("div", "wa-legend"); return this._div; };
+  legend.onAdd = function () { this._div = L.DomUtil.create("div", "wa-legend wa-indicator-legend"); return this._div; };
   legend.addTo(map);
   function showLegend(m, level) {
     var bins = m.bins[level] || [], lower = null, rows = "";

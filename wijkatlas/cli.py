@@ -87,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--url", help="openbare basis-URL voor de gegenereerde pygeoapi-configuratie")
     publish.set_defaults(run=_publish)
 
+    viewers = commands.add_parser("viewers", help="schrijf de kaarten en wijkprofielen (HTML, werkt offline)")
+    viewers.add_argument("--out", type=Path, default=settings.DEFAULT_OUT_DIR, help="map van het datapakhuis")
+    viewers.add_argument("--public", action="store_true",
+                         help="alleen openbare cijfers: de site voor raadsleden en inwoners (standaard: intern)")
+    viewers.add_argument("--doel", type=Path, help="doelmap (standaard OUT/viewers, of OUT/openbaar met --public)")
+    viewers.add_argument("--achtergrondkaart", action="store_true",
+                         help="voeg de PDOK BRT-achtergrondkaart toe (vraagt internet bij het bekijken)")
+    viewers.set_defaults(run=_viewers)
+
     bench_api = commands.add_parser("bench-api", help="meet verzoeken/s en latentie van de OGC API op loopback")
     bench_api.add_argument("--out", type=Path, default=settings.DEFAULT_OUT_DIR, help="map van het datapakhuis")
     bench_api.add_argument("--verzoeken", type=int, default=500, help="aantal verzoeken (standaard 500)")
@@ -102,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 def _build(config_path: Path, out: Path) -> int:
     from api_config.collections import load_collections
     from api_config.layers import write_api_data
+    from viewers.site import write_site
     from geo.pipeline import build_layers
     from geo.store import write_store
     from indicators.catalog import load_catalog
@@ -127,11 +137,13 @@ def _build(config_path: Path, out: Path) -> int:
         layers[name].to_csv(out / f"{name}.csv", sep=";", index=False, encoding="utf-8-sig")
     exports = write_exports(products, catalog, out / "export")
     api_metadata = write_api_data(store, catalog, load_collections(), out / "api")
+    viewer_pages = write_site(store, out / "viewers", public=False)
     print(_summary(layers["reconciliatie"], layers["afgekeurd"]))
     print(f"\nDatapakhuis geschreven: {store}")
     print(f"Afgekeurde records met reden: {out / 'afgekeurd.csv'}")
     print(f"Indicatoren voor Excel: {exports[0].parent} (openbaar), {exports[-1].parent} (intern)")
     print(f"OGC API-collecties: {api_metadata.parent}; publiceer met: wijkatlas serve --out {out}")
+    print(f"Kaarten en wijkprofielen (intern): {viewer_pages[0]}; openbare site: wijkatlas viewers --public")
     return 0
 
 
@@ -222,6 +234,17 @@ def _publish(args: argparse.Namespace) -> int:
     config_path, _ = prepare(args.out / "api", host=args.host, port=args.port, url=args.url, postgis=database)
     print(f"pygeoapi-configuratie (PostgreSQL-provider): {config_path}")
     print(f"Serveren met: wijkatlas serve --postgis DSN --schema {args.schema}")
+    return 0
+
+
+def _viewers(args: argparse.Namespace) -> int:
+    from viewers.site import write_site
+
+    target = args.doel or args.out / ("openbaar" if args.public else "viewers")
+    pages = write_site(args.out / settings.STORE_NAME, target, public=args.public,
+                       online_basemap=args.achtergrondkaart)
+    scope = "openbare" if args.public else "interne"
+    print(f"{len(pages)} pagina's met {scope} cijfers in {target}; begin bij {pages[0]}")
     return 0
 
 

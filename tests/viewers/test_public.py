@@ -1,0 +1,93 @@
+"""The public site: no intern-only figure in any of its files."""
+
+from __future__ import annotations
+
+import re
+
+import pyogrio
+import pytest
+
+from indicators.profile import format_number
+
+
+def files_text(site) -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in site.glob("*.html"))
+
+
+def number_pattern(value: float) -> re.Pattern:
+    """``value`` as the pages print it (rounded to 2 decimals in JSON), not part of a longer number."""
+    text = re.escape(repr(round(float(value), 2)).removesuffix(".0"))
+    return re.compile(rf"(?<![\d.]){text}(?![\d])")
+
+
+def embedded_areas(visit, page) -> dict[str, dict]:
+    """The properties of every area feature a rendered page holds, by area code."""
+    opened = visit(page)
+    features = opened.page.evaluate("""() => {
+        const found = [];
+        for (const key of Object.keys(window)) {
+            const layer = window[key];
+            if (key.startsWith("geo_json_") && layer && layer.eachLayer) {
+                layer.eachLayer(f => found.push(f.feature.properties));
+            }
+        }
+        return found;
+    }""")
+    return {feature["code"]: feature for feature in features if "code" in feature}
+
+
+@pytest.mark.parametrize("page", ["gebiedsprofiel.html", "sport.html"])
+def test_areas_carry_exactly_the_openbaar_figures(visit, public_site, demo_out, page):
+    areas = embedded_areas(visit, public_site / page)
+    store = demo_out / "datapakhuis.gpkg"
+    suppressed = 0
+    for niveau, code in (("buurt", "buurtcode"), ("wijk", "wijkcode")):
+        intern = pyogrio.read_dataframe(store, layer=f"indicatoren_{niveau}_intern").set_index(code)
+        openbaar = pyogrio.read_dataframe(store, layer=f"indicatoren_{niveau}_openbaar").set_index(code)
+        for area in openbaar.index:
+            shown = areas[area]
+            for indicator in [k for k in shown if f"{k}__k" in shown]:
+                value = openbaar.at[area, indicator]
+                status = openbaar.at[area, f"{indicator}__status"]
+                if isinstance(status, str) and status.startswith("geheim"):
+                    assert shown[indicator] is None and shown[f"{indicator}__k"] == -1
+                    assert shown[f"{indicator}__s"].startswith("geheim")
+                    suppressed += intern.at[area, indicator] == intern.at[area, indicator]  # a real figure hidden
+                elif value == value:
+                    assert shown[indicator] == pytest.approx(value, abs=0.005), (area, indicator)
+                else:
+                    assert shown[indicator] is None
+    assert suppressed > 5
+
+
+def test_no_koopsom_appears_in_the_public_site(public_site, demo_out):
+    kavels = pyogrio.read_dataframe(demo_out / "datapakhuis.gpkg", layer="kavels")
+    sums = kavels["koopsom_eur"].dropna()
+    assert len(sums) > 10
+    text = files_text(public_site)
+    for value in sums:
+        assert not number_pattern(value).search(text), value
+        assert format_number(value, "euro") not in text
+
+
+def test_the_intern_site_does_show_them(intern_site, demo_out):
+    kavels = pyogrio.read_dataframe(demo_out / "datapakhuis.gpkg", layer="kavels")
+    text = files_text(intern_site)
+    assert any(number_pattern(value).search(text) for value in kavels["koopsom_eur"].dropna())
+    assert "INTERN" in text
+
+
+def test_public_profile_rows_of_suppressed_figures_hold_no_value(public_site, demo_out):
+    long = pyogrio.read_dataframe(demo_out / "datapakhuis.gpkg", layer="indicatoren_lang_intern")
+    openbaar = pyogrio.read_dataframe(demo_out / "datapakhuis.gpkg", layer="indicatoren_lang_openbaar")
+    latest = openbaar[(openbaar["niveau"] == "wijk") & openbaar["status"].notna()]
+    latest = latest[latest["peiljaar"] == latest.groupby("indicator")["peiljaar"].transform("max")]
+    assert len(latest)
+    for row in latest.itertuples():
+        page = (public_site / f"profiel-{row.gebiedscode}.html").read_text(encoding="utf-8")
+        cells = re.search(rf'data-indicator="{row.indicator}">(.*?)</tr>', page, re.S).group(1)
+        assert "geheim" in cells
+        value = long[(long["indicator"] == row.indicator) & (long["gebiedscode"] == row.gebiedscode)
+                     & (long["peiljaar"] == row.peiljaar) & (long["niveau"] == "wijk")]["waarde"].iloc[0]
+        if value == value:
+            assert f">{format_number(value, '')}<" not in cells

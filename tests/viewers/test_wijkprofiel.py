@@ -1,0 +1,26 @@
+"""The time-series sparkline of the wijk profile pages."""
+
+from __future__ import annotations
+
+import re
+
+from viewers.wijkprofiel import SPARK_HEIGHT, sparkline
+
+
+def polylines(svg: str) -> list[list[tuple[float, float]]]:
+    return [[tuple(map(float, point.split(","))) for point in points.split()]
+            for points in re.findall(r'points="([^"]*)"', svg)]
+
+
+def test_rising_wijk_and_flat_gemeente_share_one_scale():
+    gemeente, wijk = polylines(sparkline([2022, 2023, 2024], [10, 15, 20], [15, 15, 15]))
+    assert [y for _, y in wijk] == sorted((y for _, y in wijk), reverse=True)  # SVG y grows downwards
+    assert wijk[0][1] == SPARK_HEIGHT - 3 and wijk[-1][1] == 3
+    assert gemeente[0][1] == gemeente[-1][1] == wijk[1][1]
+
+
+def test_missing_years_leave_gaps_and_counts_drop_the_gemeente():
+    (wijk,) = polylines(sparkline([2022, 2023, 2024], [110, None, 90], [36000, 36500, 37000]))
+    assert len(wijk) == 2
+    assert sparkline([2022, 2023], [None, None], [1, 2]) == ""
+    assert sparkline([2024], [1], [1]) == ""
