@@ -1,8 +1,9 @@
 """Gebiedsprofiel: a choropleth of any indicator of the catalog per wijk or buurt.
 
-The areas are embedded once with every indicator's value, class and status; a
-selector restyles them in the browser, so one page holds the whole catalog and
-stays small. Classes come from mapclassify and the legend names the method.
+The areas are embedded once with every indicator's value and status, and the
+class bounds of every classification method per indicator and level (from
+mapclassify); selectors restyle the areas in the browser, so one page holds the
+whole catalog and stays small. The legend names the method.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ SCHEMES = {"kwantielen": "Quantiles", "natuurlijke grenzen": "FisherJenks", "gel
 DEFAULT_SCHEME = "kwantielen"
 CLASSES = 5
 LEVELS = {"wijk": "Wijken", "buurt": "Buurten"}
-#: Class index of a suppressed and of a missing figure.
-SECRET, NONE = -1, -2
+#: Marker of a suppressed, a missing and a published figure.
+SECRET, NONE, PRESENT = -1, -2, 0
 
 
 def classify(values: pd.Series, scheme: str, k: int = CLASSES) -> list[float]:
@@ -45,12 +46,11 @@ def classify(values: pd.Series, scheme: str, k: int = CLASSES) -> list[float]:
     return [float(b) for b in classes.bins]
 
 
-def class_of(value: float, upper_bounds: list[float]) -> int:
-    return int(np.searchsorted(upper_bounds, value, side="left")) if upper_bounds else 0
+def palette(count: int) -> list[str]:
+    return CLASS_COLOURS[count] if count >= 3 else CLASS_COLOURS[3][:count]
 
 
-def indicator_table(atlas: Atlas, scheme: str, indicators: list[str] | None = None,
-                    ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+def indicator_table(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """Per level the areas, and per indicator (all, or ``indicators``) its metadata for the selector and legend."""
     definitions = atlas.definitions()
     if indicators is not None:
@@ -61,20 +61,20 @@ def indicator_table(atlas: Atlas, scheme: str, indicators: list[str] | None = No
     for indicator, definition in definitions.iterrows():
         if indicator not in frames["buurt"] and indicator not in frames["wijk"]:
             continue
-        bins = {level: classify(frame[indicator], scheme) for level, frame in frames.items() if indicator in frame}
-        count = max((len(b) for b in bins.values()), default=0)
+        classes = {scheme: {level: classify(frame[indicator], scheme) for level, frame in frames.items()
+                            if indicator in frame} for scheme in SCHEMES}
         meta.append({
             "id": indicator, "title": definition["titel"], "unit": definition["eenheid"],
-            "theme": definition["thema"], "scheme": scheme,
+            "theme": definition["thema"],
             "gemeente": None if pd.isna(gemeente.get(indicator)) else round(float(gemeente[indicator]), 2),
-            "bins": bins, "colours": CLASS_COLOURS.get(count, CLASS_COLOURS[3])[:count] if count >= 3
-            else CLASS_COLOURS[3][:count],
+            "classes": {scheme: {level: {"bins": bins, "colours": palette(len(bins))}
+                                 for level, bins in by_level.items()} for scheme, by_level in classes.items()},
         })
     return frames, meta
 
 
 def feature_properties(frame: pd.DataFrame, level: str, meta: list[dict]) -> pd.DataFrame:
-    """Name, code and per indicator ``<id>`` (value), ``<id>__k`` (class) and ``<id>__s`` (status label)."""
+    """Name, code and per indicator ``<id>`` (value), ``<id>__k`` (secret, missing or present) and ``<id>__s`` (status label)."""
     out = {"code": frame[f"{level}code"], "naam": frame[f"{level}naam"]}
     for entry in meta:
         indicator = entry["id"]
@@ -82,20 +82,18 @@ def feature_properties(frame: pd.DataFrame, level: str, meta: list[dict]) -> pd.
             continue
         values = frame[indicator]
         status = frame.get(f"{indicator}__status", pd.Series(None, index=frame.index, dtype=object))
-        bins = entry["bins"][level]
         out[indicator] = values.round(2).astype(object).where(values.notna(), None)
         out[f"{indicator}__k"] = [
-            SECRET if isinstance(s, str) and s.startswith("geheim") else (NONE if pd.isna(v) else class_of(v, bins))
+            SECRET if isinstance(s, str) and s.startswith("geheim") else (NONE if pd.isna(v) else PRESENT)
             for v, s in zip(values, status)
         ]
         out[f"{indicator}__s"] = [status_text(s) if isinstance(s, str) and s else None for s in status]
     return pd.DataFrame(out, index=frame.index)
 
 
-def gebiedsprofiel(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, scheme: str = DEFAULT_SCHEME,
-                   online_basemap: bool = False) -> folium.Map:
+def gebiedsprofiel(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
     """The choropleth page: wijken and buurten as alternative layers, one indicator at a time."""
-    frames, meta = indicator_table(atlas, scheme)
+    frames, meta = indicator_table(atlas)
     viewer = base_map(bounds(frames["buurt"]), online_basemap=online_basemap)
     add_area_layers(viewer, frames, meta, profile_links=True)
     folium.LayerControl(collapsed=False, position="topright").add_to(viewer)
@@ -135,10 +133,11 @@ class IndicatorSelector(MacroElement):
   var byId = {}; meta.forEach(function (m) { byId[m.id] = m; });
   function fmt(v) { return v === null || v === undefined ? "–" : Number(v).toLocaleString("nl-NL", {maximumFractionDigits: 1}); }
   function style(m, level, p) {
-    var k = p[m.id + "__k"];
+    var k = p[m.id + "__k"], c = m.classes[scheme][level];
     if (k === -1) return Object.assign({weight: 1.5, opacity: 1}, secret);
-    if (k === -2 || k === undefined) return Object.assign({weight: 1, opacity: 1}, missing);
-    return {fillColor: m.colours[k], fillOpacity: 0.8, color: "#333", weight: 1, opacity: 1, dashArray: ""};
+    if (k === -2 || k === undefined || !c) return Object.assign({weight: 1, opacity: 1}, missing);
+    var i = 0; while (i < c.bins.length - 1 && p[m.id] > c.bins[i]) i++;
+    return {fillColor: c.colours[i], fillOpacity: 0.8, color: "#333", weight: 1, opacity: 1, dashArray: ""};
   }
   function tooltip(m, p) {
     var t = "<b>" + p.naam + "</b> (" + p.code + ")<br>" + m.title + ": ";
@@ -157,10 +156,10 @@ class IndicatorSelector(MacroElement):
   legend.onAdd = function () { this._div = L.DomUtil.create("div", "wa-legend wa-indicator-legend"); return this._div; };
   legend.addTo(map);
   function showLegend(m, level) {
-    var bins = m.bins[level] || [], lower = null, rows = "";
-    bins.forEach(function (b, i) {
+    var c = m.classes[scheme][level] || {bins: [], colours: []}, lower = null, rows = "";
+    c.bins.forEach(function (b, i) {
       rows += '<div class="wa-legend-row"><span style="display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;background:' +
-        m.colours[i] + ';border:1px solid #333"></span>' + (lower === null ? "t/m " : fmt(lower) + " – ") + fmt(b) + "</div>";
+        c.colours[i] + ';border:1px solid #333"></span>' + (lower === null ? "t/m " : fmt(lower) + " – ") + fmt(b) + "</div>";
       lower = b;
     });
     rows += '<div class="wa-legend-row"><span style="display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;background:' +
@@ -169,9 +168,9 @@ class IndicatorSelector(MacroElement):
       missing.fillColor + ';border:1px solid ' + missing.color + '"></span>{{ this.missing_label }}</div>';
     legend._div.innerHTML = '<div style="background:#fff;padding:6px 8px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.5 sans-serif">' +
       '<div class="wa-legend-title" style="font-weight:bold">' + m.title + " (" + m.unit + ")</div>" +
-      '<div class="wa-legend-scheme" style="color:#555">klassen: ' + m.scheme + "</div>" + rows + "</div>";
+      '<div class="wa-legend-scheme" style="color:#555">klassen: ' + scheme + "</div>" + rows + "</div>";
   }
-  var current = meta[0].id, level = "wijk";
+  var current = meta[0].id, level = "wijk", scheme = {{ this.scheme|tojson }};
   function apply() {
     var m = byId[current];
     Object.keys(layers).forEach(function (lv) {
@@ -199,9 +198,12 @@ class IndicatorSelector(MacroElement):
       themes[t].forEach(function (m) { html += '<option value="' + m.id + '">' + m.title + "</option>"; });
       html += "</optgroup>";
     });
+    html += '</select></label><br><label>Klassen<br><select id="wa-scheme">';
+    {{ this.schemes|tojson }}.forEach(function (s) { html += '<option' + (s === scheme ? " selected" : "") + ">" + s + "</option>"; });
     div.innerHTML = html + "</select></label>";
     L.DomEvent.disableClickPropagation(div);
-    div.querySelector("select").addEventListener("change", function (e) { current = e.target.value; apply(); });
+    div.querySelector("#wa-indicator").addEventListener("change", function (e) { current = e.target.value; apply(); });
+    div.querySelector("#wa-scheme").addEventListener("change", function (e) { scheme = e.target.value; apply(); });
     return div;
   };
   control.addTo(map);
@@ -217,3 +219,4 @@ class IndicatorSelector(MacroElement):
         self.secret, self.missing = SUPPRESSED, MISSING
         self.secret_label, self.missing_label = SUPPRESSED_LABEL, MISSING_LABEL
         self.labels = LEVELS
+        self.scheme, self.schemes = DEFAULT_SCHEME, list(SCHEMES)

@@ -8,7 +8,7 @@ import folium
 from folium.plugins import MarkerCluster
 
 from viewers.data import Atlas, bounds
-from viewers.gebiedsprofiel import DEFAULT_SCHEME, add_area_layers, indicator_table, source_line
+from viewers.gebiedsprofiel import add_area_layers, indicator_table, source_line
 from viewers.style import CATEGORY_COLOURS, Frame, Legend, base_map
 
 #: Context and reach indicators offered under the facilities.
@@ -41,7 +41,7 @@ def dot_icon(colour: str, label: str) -> folium.DivIcon:
 
 def sport_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
     facilities = atlas.registration("sportvoorzieningen")
-    frames, meta = indicator_table(atlas, DEFAULT_SCHEME, CONTEXT_INDICATORS)
+    frames, meta = indicator_table(atlas, CONTEXT_INDICATORS)
     viewer = base_map(bounds(frames["buurt"]), online_basemap=online_basemap)
     add_area_layers(viewer, frames, meta, profile_links=False)
     colours = sport_colours(facilities["categorie"].unique().tolist())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pyogrio
 import pytest
 
@@ -129,3 +130,36 @@ def test_index_links_every_page(visit, public_site):
 def test_pages_stay_small(public_site):
     for page in public_site.glob("*.html"):
         assert page.stat().st_size < 1_000_000, page
+
+
+def area_colours(page) -> dict[str, str]:
+    """Fill colour of every drawn area by its code."""
+    pairs = page.page.evaluate("""() => {
+        const found = [];
+        for (const key of Object.keys(window)) {
+            const layer = window[key];
+            if (key.startsWith("geo_json_") && layer && layer.eachLayer && map_has(layer)) {
+                layer.eachLayer(f => found.push([f.feature.properties.code, f.options.fillColor]));
+            }
+        }
+        function map_has(layer) { return layer._map !== undefined && layer._map !== null; }
+        return found;
+    }""")
+    return dict(pairs)
+
+
+@pytest.mark.parametrize("scheme", ["kwantielen", "natuurlijke grenzen", "gelijke intervallen"])
+def test_areas_get_the_colour_of_their_mapclassify_class(visit, public_site, demo_out, scheme):
+    from viewers.gebiedsprofiel import classify, palette
+
+    page = visit(public_site / "gebiedsprofiel.html")
+    page.page.select_option("#wa-indicator", "aandeel_65_plus")
+    page.page.select_option("#wa-scheme", scheme)
+    assert f"klassen: {scheme}" in page.page.inner_text(".wa-legend")
+    wijken = store_layer(demo_out, "indicatoren_wijk_openbaar").set_index("wijkcode")["aandeel_65_plus"]
+    bins = classify(wijken, scheme)
+    colours = palette(len(bins))
+    expected = {code: colours[min(int(np.searchsorted(bins, round(value, 2), side="left")), len(bins) - 1)]
+                for code, value in wijken.items()}
+    assert area_colours(page) == expected
+    assert len(set(expected.values())) >= 3
