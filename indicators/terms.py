@@ -7,7 +7,6 @@ sets are aggregated with one grouped sum per level; nothing loops over records.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from indicators.catalog import Catalog, CatalogError, RecordSet, Term
+from indicators.catalog import Catalog, CatalogError, RecordSet, Term, list_pattern
 
 KEYS = ["peiljaar", "niveau", "gebiedscode"]
 TIMELESS = -1  # peiljaar of figures that do not change per year (areas); joined to every year
@@ -72,8 +71,7 @@ def _select(store: Datapakhuis, catalog: Catalog, term: Term) -> gpd.GeoDataFram
     for column, values in conditions:
         mask &= records[column].isin(values).to_numpy()
     for column, values in term.where_contains:
-        pattern = r"(?:^|,)(?:" + "|".join(re.escape(v) for v in values) + r")(?:,|$)"
-        mask &= records[column].astype("string").str.contains(pattern).fillna(False).to_numpy(bool)
+        mask &= records[column].astype("string").str.contains(list_pattern(values)).fillna(False).to_numpy(bool)
     for column, (low, high) in term.where_range:
         mask &= records[column].astype(float).between(low, high).fillna(False).to_numpy()
     selected = records[mask].copy()

@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
                          help="voeg de PDOK BRT-achtergrondkaart toe (vraagt internet bij het bekijken)")
     viewers.set_defaults(run=_viewers)
 
+    bench = commands.add_parser("bench", help="meet toewijzen en aggregeren op landelijke schaal (snel vs basis)")
+    bench.add_argument("--scale", type=float, default=1.0,
+                       help="1 = heel Nederland (10 miljoen verblijfsobjecten, 14.500 buurten); 0.01 = een honderdste")
+    bench.add_argument("--data", type=Path, default=Path("out/bench"), help="map voor de gegenereerde gegevens")
+    bench.set_defaults(run=_bench)
+
     bench_api = commands.add_parser("bench-api", help="meet verzoeken/s en latentie van de OGC API op loopback")
     bench_api.add_argument("--out", type=Path, default=settings.DEFAULT_OUT_DIR, help="map van het datapakhuis")
     bench_api.add_argument("--verzoeken", type=int, default=500, help="aantal verzoeken (standaard 500)")
@@ -245,6 +251,13 @@ def _viewers(args: argparse.Namespace) -> int:
                        online_basemap=args.achtergrondkaart)
     scope = "openbare" if args.public else "interne"
     print(f"{len(pages)} pagina's met {scope} cijfers in {target}; begin bij {pages[0]}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from wijkatlas.bench import run_bench
+
+    print(run_bench(args.scale, args.data, progress=lambda message: print(message, file=sys.stderr)))
     return 0
 
 

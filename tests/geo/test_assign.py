@@ -68,3 +68,29 @@ def test_records_without_geometry_stay_unassigned(grid_buurten):
     assigned = assign_to_buurt(records, grid_buurten)
     assert assigned["buurtcode"].tolist()[0] == "BU00010000"
     assert pd.isna(assigned["buurtcode"].iloc[1])
+
+
+@pytest.mark.parametrize("cell_m", [5.0, 25.0, 100.0])
+def test_the_raster_lookup_agrees_with_the_exact_test_everywhere(cell_m):
+    """Random points, points on boundaries and vertices, and points on cell edges, over a Voronoi tessellation."""
+    import numpy as np
+
+    from geo.assign import BuurtGrid
+
+    rng = np.random.default_rng(7)
+    frame = shapely.box(0, 0, 3000, 2000)
+    seeds = shapely.multipoints(rng.uniform((0, 0), (3000, 2000), (300, 2)))
+    polygons = shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=frame)), frame)
+    grid = BuurtGrid(polygons, cell_m)
+    boundaries = shapely.boundary(polygons)
+    on_boundary = shapely.line_interpolate_point(boundaries, rng.uniform(0, 1, len(boundaries)), normalized=True)
+    vertices = shapely.get_coordinates(polygons)
+    edge_x = grid.xmin + grid.cell * rng.integers(0, grid.shape[1], 2000)
+    candidates = np.vstack([
+        rng.uniform((-100, -100), (3100, 2100), (20000, 2)),
+        shapely.get_coordinates(on_boundary), vertices,
+        np.column_stack([edge_x, rng.uniform(0, 2000, 2000)]),
+    ])
+    x, y = candidates[:, 0], candidates[:, 1]
+    assert (grid.locate(x, y) == grid.exact(shapely.points(x, y))).all()
+    assert (grid.locate(x, y) >= 0).sum() > 20000
