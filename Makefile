@@ -15,6 +15,10 @@ demo: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
+# Assignment and aggregation at national size, fast path against the baseline.
+bench: $(INSTALLED)
+	$(BIN)/wijkatlas bench --scale 1
+
 system-deps:
 	bash scripts/system-deps.sh
 

@@ -35,7 +35,7 @@ def count_rows(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
 
 
-def iter_point_batches(path: Path, columns: list[str], *, crs: CRS, batch_rows: int = BATCH_ROWS
+def iter_point_batches(path: Path, columns: list[str], *, crs: CRS | str, batch_rows: int = BATCH_ROWS
                        ) -> Iterator[PointBatch]:
     """Batches of ``columns`` and point coordinates from a GeoParquet file in ``crs``.
 
@@ -53,9 +53,10 @@ def iter_point_batches(path: Path, columns: list[str], *, crs: CRS, batch_rows: 
     if meta is None or meta.get("encoding") != "point":
         raise SourceError("geen GeoParquet-puntgeometrie in geoarrow-codering "
                           "(schrijf met geometry_encoding='geoarrow')", source=path, field=name)
-    file_crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else CRS.from_epsg(4326)
-    if not file_crs.equals(crs):
-        raise CRSError(f"CRS {file_crs.to_string()}, verwacht {crs.to_string()}", source=path, field=name)
+    file_crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else CRS.from_epsg(4326)  # the spec's default
+    expected = CRS.from_user_input(crs)
+    if not file_crs.equals(expected):
+        raise CRSError(f"CRS {file_crs.to_string()}, verwacht {expected.to_string()}", source=path, field=name)
     missing = [column for column in columns if column not in source.schema_arrow.names]
     if missing:
         raise SourceError(f"kolom(men) {missing} ontbreken", source=path, field=missing[0])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import cbsodata
 import pandas as pd
 
 from geo._online import call_cbs
@@ -57,6 +56,8 @@ def load_kerncijfers(source: Path, *, peiljaar: int, gemeentecode: str) -> Loade
 
 def download_kerncijfers(table_id: str, *, gemeentecode: str) -> pd.DataFrame:
     """One municipality's rows of a kerncijfers table from CBS StatLine, as cbsodata returns them."""
+    import cbsodata  # on demand: importing it configures the root logger
+
     number = gemeentecode[2:]
     filters = " or ".join(f"startswith(WijkenEnBuurten,'{p}{number}')" for p in ("GM", "WK", "BU"))
     rows = call_cbs(CBS_CATALOG_URL, lambda: cbsodata.get_data(table_id, filters=filters))

@@ -25,6 +25,7 @@ from geo.registrations import load_registration
 from wijkatlas.config import BuildConfig
 
 Progress = Callable[[str], None]
+Assign = Callable[[gpd.GeoDataFrame, gpd.GeoDataFrame], gpd.GeoDataFrame]
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,12 @@ class SourceOutcome:
     afgekeurd: int
 
 
-def build_layers(config: BuildConfig, *, progress: Progress = lambda message: None) -> dict[str, pd.DataFrame]:
+def build_layers(config: BuildConfig, *, progress: Progress = lambda message: None,
+                 assign: Assign = assign_to_buurt) -> dict[str, pd.DataFrame]:
     """Load, validate and assign every source named in ``config``.
+
+    ``assign`` is :func:`geo.assign.assign_to_buurt` or an equivalent that runs
+    partitioned (:func:`geo.partitioned.assign_partitioned`).
 
     Returns
     -------
@@ -72,7 +77,7 @@ def build_layers(config: BuildConfig, *, progress: Progress = lambda message: No
     with timer("BAG verblijfsobjecten laden en toewijzen"):
         bag = load_verblijfsobjecten(config.bag, layer=config.bag_layer)
         refuse_if_mostly_rejected(bag, source=str(config.bag))
-        verblijfsobjecten = assign_to_buurt(bag.records, gebieden.buurten)
+        verblijfsobjecten = assign(bag.records, gebieden.buurten)
         outcomes.append(_outcome("bag_verblijfsobjecten", "BAG verblijfsobjecten", config.bag, bag, verblijfsobjecten))
         rejected.append(bag.rejected)
         files.append(("bag_verblijfsobjecten", config.bag))
@@ -89,7 +94,7 @@ def build_layers(config: BuildConfig, *, progress: Progress = lambda message: No
         with timer(f"Registratie '{spec.name}' laden en toewijzen"):
             loaded = load_registration(spec, verblijfsobjecten=bag.records)
             refuse_if_mostly_rejected(loaded, source=str(spec.file))
-            layers[spec.name] = assign_to_buurt(loaded.records, gebieden.buurten)
+            layers[spec.name] = assign(loaded.records, gebieden.buurten)
             outcomes.append(_outcome(spec.name, spec.title or spec.name, spec.file, loaded, layers[spec.name]))
             rejected.append(loaded.rejected)
             files.append((spec.name, spec.file))

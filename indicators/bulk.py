@@ -1,19 +1,24 @@
-"""All record-set terms of one layer aggregated per buurt, wijk and gemeente in one pass.
+"""All record-set terms of one layer added up per buurt (and peiljaar) in one pass.
 
 Each distinct condition of the catalog (``status`` in a list, ``gebruiksdoel``
 containing a value, ``bouwjaar`` in a range) is evaluated once on the whole
 layer, on category codes where the column is categorical; every term is then one
-``np.bincount`` over the records' buurt index, and wijk and gemeente totals are
-sums of buurt totals. This is the fast path that ``wijkatlas bench`` measures
-against a straightforward pandas ``groupby`` per indicator.
+``np.bincount`` over the records' slot, and wijk and gemeente totals are sums of
+buurt totals. The indicator engine (:mod:`indicators.terms`) and ``wijkatlas
+bench`` both use it; the bench measures it against a pandas ``groupby`` per term.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
-from indicators.catalog import Catalog, Term, list_pattern
+from indicators.catalog import Catalog, RecordSet, Term, list_pattern
+
+#: ``buurt_totals`` or a function with its signature and result (e.g. partitioned over a dask cluster).
+AddUp = Callable[[pd.DataFrame, np.ndarray, list, Catalog, int], np.ndarray]
 
 
 def layer_terms(catalog: Catalog, layer: str) -> list[Term]:
@@ -69,6 +74,12 @@ class ConditionCache:
         return test(series).to_numpy(bool)
 
 
+def condition_columns(record_set: RecordSet, term: Term) -> list[str]:
+    """The columns a set term selects on."""
+    conditions = record_set.where + term.where + term.where_contains + term.where_range
+    return list(dict.fromkeys(column for column, _ in conditions))
+
+
 def term_mask(conditions: ConditionCache, catalog: Catalog, term: Term) -> np.ndarray:
     """Which records a set term counts: the set's and the term's conditions together."""
     mask = np.ones(len(conditions.records), dtype=bool)
@@ -81,29 +92,46 @@ def term_mask(conditions: ConditionCache, catalog: Catalog, term: Term) -> np.nd
     return mask
 
 
-def buurt_totals(records: pd.DataFrame, buurt_index: np.ndarray, terms: list[Term], catalog: Catalog,
-                 buurt_count: int) -> np.ndarray:
-    """Term totals per buurt, shape (buurt_count, len(terms)); sums of batches give the totals of their union.
+#: What a term adds up per record: its value (1, or the field), whether the field is filled, or missing.
+MEASURES = ("value", "count", "missing")
 
-    ``buurt_index`` is each record's buurt row (-1 outside every buurt).
+
+def buurt_totals(records: pd.DataFrame, slot: np.ndarray, columns: list[tuple[Term, str]], catalog: Catalog,
+                 slot_count: int) -> np.ndarray:
+    """Totals per slot of each (term, measure), shape (slot_count, len(columns)).
+
+    A slot is a buurt row, or a buurt row within a peiljaar (``year * buurten +
+    buurt``); -1 for records outside every buurt. Totals of batches or
+    partitions add up to the totals of their union.
     """
-    inside = buurt_index >= 0
+    inside = slot >= 0
     conditions = ConditionCache(records)
-    totals = np.zeros((buurt_count, len(terms)))
-    for column, term in enumerate(terms):
+    totals = np.zeros((slot_count, len(columns)))
+    for position, (term, measure) in enumerate(columns):
         mask = term_mask(conditions, catalog, term) & inside
-        weights = None if term.field is None else np.nan_to_num(records[term.field].to_numpy(dtype=float)[mask])
-        totals[:, column] = np.bincount(buurt_index[mask], weights=weights, minlength=buurt_count)
+        totals[:, position] = np.bincount(slot[mask], weights=_weights(records, term, measure, mask),
+                                          minlength=slot_count)
     return totals
 
 
-def by_level(totals: np.ndarray, terms: list[Term], buurten: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _weights(records: pd.DataFrame, term: Term, measure: str, mask: np.ndarray) -> np.ndarray | None:
+    """Per selected record what it adds: None (1 each), the field's value, or 1/0 for filled or missing."""
+    if term.field is None:
+        return None if measure != "missing" else np.zeros(int(mask.sum()))
+    values = records[term.field]
+    if measure == "value":
+        return np.nan_to_num(values.to_numpy(dtype=float, na_value=np.nan)[mask])
+    filled = values.notna().to_numpy(bool)[mask]
+    return (filled if measure == "count" else ~filled).astype(float)
+
+
+def by_level(totals: np.ndarray, labels: list[str], buurten: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Per level (buurt, wijk, gemeente) a frame of term totals, one column per term, indexed by area code.
 
     ``buurten`` (``buurtcode``, ``wijkcode``, ``gemeentecode``) in the row order of ``totals``.
     """
     by_buurt = pd.DataFrame(totals, index=pd.Index(buurten["buurtcode"].to_numpy(), name="buurtcode"),
-                            columns=[term_label(term) for term in terms])
+                            columns=labels)
     return {
         "buurt": by_buurt,
         "wijk": _roll_up(by_buurt, buurten["wijkcode"].to_numpy(), "wijkcode"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from indicators.catalog import Catalog, Indicator
+from indicators.catalog import Catalog, Indicator, Term
 from indicators.formulas import value_from
 from indicators.terms import KEYS, TIMELESS, Datapakhuis, aggregate, evaluate, nearest_distances, select, set_years
 
@@ -112,15 +112,10 @@ def _record_counts(store: Datapakhuis, catalog: Catalog, indicator: Indicator) -
         return pd.DataFrame({"peiljaar": pd.Series(dtype=int), "niveau": pd.Series(dtype=str),
                              "gebiedscode": pd.Series(dtype=str), "records": pd.Series(dtype=float),
                              "ontbrekend": pd.Series(dtype=float)})
-    records = select(store, catalog, type(term)(term.kind, term.name))  # the whole set, before the term's filters
-    years = set_years(store, catalog, term.name)
-    used = aggregate(store, records, pd.Series(1.0, index=records.index), years).rename(columns={"waarde": "records"})
-    if term.field and term.field in records.columns:
-        lacking = records[term.field].isna().astype(float)
-    else:
-        lacking = pd.Series(0.0, index=records.index)
-    missing = aggregate(store, records, lacking, years).rename(columns={"waarde": "ontbrekend"})
-    return used.merge(missing, on=KEYS)
+    whole_set = Term("set", term.name)  # before the term's own filters
+    used = evaluate(store, catalog, whole_set).rename(columns={"waarde": "records"})
+    missing = evaluate(store, catalog, Term("set", term.name, field=term.field), measure="missing")
+    return used.merge(missing.rename(columns={"waarde": "ontbrekend"}), on=KEYS)
 
 
 def _proximity(store: Datapakhuis, catalog: Catalog, indicator: Indicator) -> pd.DataFrame:

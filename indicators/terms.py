@@ -1,8 +1,11 @@
 """Evaluating catalog terms on the datapakhuis: one figure per peiljaar, level and area.
 
 A term's figures come back in long form (peiljaar, niveau, gebiedscode,
-waarde) for every area, so formula kinds can combine them by joining. Record
-sets are aggregated with one grouped sum per level; nothing loops over records.
+waarde) for every area, so formula kinds can combine them by joining. Set terms
+are added up together: the first one asked for on a layer computes every set
+term of the catalog on that layer in one pass (:mod:`indicators.bulk`), by the
+store's ``add_up`` function, which a build may replace by a partitioned one
+(dask). Nothing loops over records.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from indicators.catalog import Catalog, CatalogError, RecordSet, Term, list_pattern
+from indicators.bulk import MEASURES, AddUp, ConditionCache, buurt_totals, condition_columns, layer_terms, term_mask
+from indicators.catalog import Catalog, CatalogError, RecordSet, Term
 
 KEYS = ["peiljaar", "niveau", "gebiedscode"]
 TIMELESS = -1  # peiljaar of figures that do not change per year (areas); joined to every year
@@ -28,8 +32,12 @@ class Datapakhuis:
     layers: dict[str, pd.DataFrame]
     gemeentecode: str
     snapshot_year: int
+    #: how set terms are added up per slot (:func:`indicators.bulk.buurt_totals`, or a partitioned equivalent)
+    add_up: AddUp = buurt_totals
     #: selected records per set term, computed once per build
     selections: dict[Term, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+    #: long-form figures per (set term, measure), computed one pass per layer
+    totals: dict[tuple[Term, str], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @cached_property
     def areas(self) -> pd.DataFrame:
@@ -59,27 +67,79 @@ def select(store: Datapakhuis, catalog: Catalog, term: Term) -> gpd.GeoDataFrame
     return store.selections[term]
 
 
+def _assigned(store: Datapakhuis, record_set: RecordSet, terms: list[Term]) -> pd.DataFrame:
+    """The records of a set's layer that lie in a buurt; every column the terms select on must exist."""
+    layer = store.layer(record_set.layer)
+    for term in terms:
+        for column in condition_columns(record_set, term):
+            if column not in layer.columns:
+                raise CatalogError(f"set '{record_set.name}': veld '{column}' ontbreekt in laag '{record_set.layer}'")
+    return layer[layer["buurtcode"].notna()]
+
+
 def _select(store: Datapakhuis, catalog: Catalog, term: Term) -> gpd.GeoDataFrame:
     record_set: RecordSet = catalog.sets[term.name]
-    layer = store.layer(record_set.layer)
-    records = layer[layer["buurtcode"].notna()]
-    conditions = record_set.where + term.where
-    for column, values in conditions + term.where_contains + tuple((c, ()) for c, _ in term.where_range):
-        if column not in records.columns:
-            raise CatalogError(f"set '{record_set.name}': veld '{column}' ontbreekt in laag '{record_set.layer}'")
-    mask = np.ones(len(records), dtype=bool)
-    for column, values in conditions:
-        mask &= records[column].isin(values).to_numpy()
-    for column, values in term.where_contains:
-        mask &= records[column].astype("string").str.contains(list_pattern(values)).fillna(False).to_numpy(bool)
-    for column, (low, high) in term.where_range:
-        mask &= records[column].astype(float).between(low, high).fillna(False).to_numpy()
+    records = _assigned(store, record_set, [term])
+    mask = term_mask(ConditionCache(records), catalog, term)
     selected = records[mask].copy()
-    if record_set.year_field:
-        selected["peiljaar"] = pd.to_datetime(selected[record_set.year_field]).dt.year.astype(int)
-    else:
-        selected["peiljaar"] = store.snapshot_year
+    selected["peiljaar"] = _record_years(store, record_set, selected)
     return selected
+
+
+def _record_years(store: Datapakhuis, record_set: RecordSet, records: pd.DataFrame) -> np.ndarray:
+    if record_set.year_field:
+        return pd.to_datetime(records[record_set.year_field]).dt.year.astype(int).to_numpy()
+    return np.full(len(records), store.snapshot_year)
+
+
+def set_totals(store: Datapakhuis, catalog: Catalog, term: Term, measure: str) -> pd.DataFrame:
+    """A set term added up per peiljaar and area (``measure`` as in :data:`indicators.bulk.MEASURES`).
+
+    The first request for a set computes every set term of the catalog over the
+    same layer and dating in one pass (:func:`_add_up_together`).
+    """
+    if (term, measure) not in store.totals:
+        _add_up_together(store, catalog, term)
+    if (term, measure) not in store.totals:  # the field is not in the layer
+        if measure != "missing":
+            raise CatalogError(f"set '{term.name}': veld '{term.field}' ontbreekt")
+        return _grid(store, set_years(store, catalog, term.name)).assign(waarde=0.0)
+    return store.totals[(term, measure)]
+
+
+def _add_up_together(store: Datapakhuis, catalog: Catalog, term: Term) -> None:
+    """Totals of every (term, measure) on ``term``'s layer and dating, with whole-set variants for data quality."""
+    record_set: RecordSet = catalog.sets[term.name]
+    related = [term] + [t for t in layer_terms(catalog, record_set.layer)
+                        if catalog.sets[t.name].year_field == record_set.year_field]
+    terms = list(dict.fromkeys(variant for t in related
+                               for variant in (t, Term("set", t.name), Term("set", t.name, field=t.field))))
+    records = _assigned(store, record_set, terms)
+    columns = [(t, measure) for t in terms for measure in MEASURES if t.field is None or t.field in records.columns]
+    years = set_years(store, catalog, term.name)
+    buurten = store.layer("buurten").sort_values("buurtcode")
+    buurtcodes = buurten["buurtcode"].to_numpy()
+    slot = (np.searchsorted(years, _record_years(store, record_set, records)) * len(buurtcodes)
+            + np.searchsorted(buurtcodes, records["buurtcode"].to_numpy()))
+    totals = store.add_up(records, slot, columns, catalog, len(years) * len(buurtcodes))
+    wijk_of_buurt, wijkcodes = pd.factorize(buurten["wijkcode"], sort=True)
+    grid = _grid(store, years)
+    for position, key in enumerate(columns):
+        per_buurt = totals[:, position].reshape(len(years), len(buurtcodes))
+        per_wijk = np.zeros((len(years), len(wijkcodes)))
+        np.add.at(per_wijk, (slice(None), wijk_of_buurt), per_buurt)
+        figures = pd.concat([
+            _long(years, "buurt", buurtcodes, per_buurt),
+            _long(years, "wijk", np.asarray(wijkcodes), per_wijk),
+            _long(years, "gemeente", np.array([store.gemeentecode]), per_buurt.sum(axis=1, keepdims=True)),
+        ], ignore_index=True)
+        store.totals[key] = grid.merge(figures, on=KEYS, how="left").fillna({"waarde": 0.0})
+
+
+def _long(years: list[int], niveau: str, codes: np.ndarray, values: np.ndarray) -> pd.DataFrame:
+    """(years × areas) values in long form."""
+    return pd.DataFrame({"peiljaar": np.repeat(years, len(codes)), "niveau": niveau,
+                         "gebiedscode": np.tile(codes, len(years)), "waarde": values.ravel()})
 
 
 def set_years(store: Datapakhuis, catalog: Catalog, name: str) -> list[int]:
@@ -110,21 +170,12 @@ def evaluate(store: Datapakhuis, catalog: Catalog, term: Term, *, measure: str =
              computed: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """A term's figures per peiljaar, level and area (``peiljaar`` is ``TIMELESS`` for area attributes).
 
-    ``measure`` is ``"value"`` (count, or the sum of ``term.field``) or
-    ``"count"`` (records with a value in ``term.field``), used for means.
+    ``measure`` is ``"value"`` (count, or the sum of ``term.field``),
+    ``"count"`` (records with a value in ``term.field``, for means) or
+    ``"missing"`` (records without one), see :data:`indicators.bulk.MEASURES`.
     """
     if term.kind == "set":
-        records = select(store, catalog, term)
-        years = set_years(store, catalog, term.name)
-        if term.field is None:
-            values = pd.Series(1.0, index=records.index)
-        elif term.field not in records.columns:
-            raise CatalogError(f"set '{term.name}': veld '{term.field}' ontbreekt")
-        elif measure == "count":
-            values = records[term.field].notna().astype(float)
-        else:
-            values = records[term.field].astype(float).fillna(0.0)
-        return aggregate(store, records, values, years)
+        return set_totals(store, catalog, term, measure)
     if term.kind == "cbs":
         kerncijfers = store.layer("kerncijfers")
         found = kerncijfers[kerncijfers["variabele"] == term.name]

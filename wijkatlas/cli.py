@@ -124,6 +124,7 @@ def _build(config_path: Path, out: Path) -> int:
     from indicators.export import write_exports
     from indicators.products import build_products
     from indicators.terms import Datapakhuis
+    from wijkatlas.compute import open_engine
     from wijkatlas.config import load_config
 
     def progress(message: str) -> None:
@@ -131,13 +132,15 @@ def _build(config_path: Path, out: Path) -> int:
 
     config = load_config(config_path)
     catalog = load_catalog(config.catalog)
-    progress(f"Datapakhuis bouwen voor {config.gemeentenaam} ({config.gemeentecode}) uit {config_path}")
-    layers = build_layers(config, progress=progress)
-    progress(f"… {len(catalog.indicators)} indicatoren berekenen (peiljaar registraties en BAG: {config.peiljaar})")
-    started = time.perf_counter()
-    store_view = Datapakhuis(layers, config.gemeentecode, config.peiljaar)
-    products = build_products(store_view, catalog, built_at=datetime.now())
-    progress(f"  klaar in {time.perf_counter() - started:.1f} s")
+    progress(f"Datapakhuis bouwen voor {config.gemeentenaam} ({config.gemeentecode}) uit {config_path}"
+             f" (rekenmotor: {config.compute.engine})")
+    with open_engine(config.compute) as engine:
+        layers = build_layers(config, progress=progress, assign=engine.assign)
+        progress(f"… {len(catalog.indicators)} indicatoren berekenen (peiljaar registraties en BAG: {config.peiljaar})")
+        started = time.perf_counter()
+        store_view = Datapakhuis(layers, config.gemeentecode, config.peiljaar, add_up=engine.add_up)
+        products = build_products(store_view, catalog, built_at=datetime.now())
+        progress(f"  klaar in {time.perf_counter() - started:.1f} s")
     store = write_store(layers | products, out / settings.STORE_NAME)
     for name in ("reconciliatie", "afgekeurd"):
         layers[name].to_csv(out / f"{name}.csv", sep=";", index=False, encoding="utf-8-sig")

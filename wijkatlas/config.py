@@ -16,7 +16,8 @@ from indicators.catalog import DEFAULT_CATALOG
 from geo.registrations import GEO_FORMATS, GeometryJoin, RegistrationSpec
 from wijkatlas.errors import ConfigError
 
-SECTIONS = {"gemeente", "gebieden", "kerncijfers", "bag", "raster", "registraties", "indicators"}
+SECTIONS = {"gemeente", "gebieden", "kerncijfers", "bag", "raster", "registraties", "indicators", "rekenen"}
+ENGINES = ("lokaal", "dask")
 RESERVED_LAYERS = {"gemeente", "wijken", "buurten", "kerncijfers", "bag_verblijfsobjecten", "reconciliatie",
                    "afgekeurd", "bronnen"}
 REGISTRATION_KEYS = {
@@ -40,6 +41,19 @@ class RasterSource:
 
 
 @dataclass(frozen=True)
+class ComputeSettings:
+    """Where assignment and aggregation run: ``lokaal`` (this process) or ``dask`` (partitioned)."""
+
+    engine: str = "lokaal"
+    #: partitions of each source on dask
+    partitions: int = 8
+    #: address of a running dask scheduler (``tcp://host:8786``); none starts a local cluster
+    scheduler: str | None = None
+    #: worker processes of the local cluster
+    workers: int = 2
+
+
+@dataclass(frozen=True)
 class BuildConfig:
     """A validated build configuration."""
 
@@ -56,6 +70,7 @@ class BuildConfig:
     catalog: Path
     #: peiljaar of snapshot sources (BAG, undated registrations); default the latest kerncijfers peiljaar
     peiljaar: int
+    compute: ComputeSettings = ComputeSettings()
 
 
 def load_config(path: Path) -> BuildConfig:
@@ -115,13 +130,30 @@ def load_config(path: Path) -> BuildConfig:
     checker.keys("indicators", indicators, allowed={"catalog", "peiljaar"}, required=set())
     catalog = base / indicators["catalog"] if "catalog" in indicators else DEFAULT_CATALOG
     peiljaar = int(indicators.get("peiljaar", max(years, default=date.today().year)))
+    compute = _compute(raw.get("rekenen", {}), checker)
     checker.raise_if_any()
     return BuildConfig(
         path=path, gemeentecode=code, gemeentenaam=str(gemeente["naam"]), gebieden=base / gebieden["file"],
         kerncijfers=tuple(sorted(kerncijfers, key=lambda k: k.peiljaar)), bag=base / bag["file"],
         bag_layer=bag.get("layer"), rasters=tuple(rasters), registrations=tuple(registrations),
-        catalog=catalog, peiljaar=peiljaar,
+        catalog=catalog, peiljaar=peiljaar, compute=compute,
     )
+
+
+def _compute(entry: dict, checker: _Checker) -> ComputeSettings:
+    checker.keys("rekenen", entry, allowed={"motor", "partities", "scheduler", "werkers"}, required=set())
+    engine = entry.get("motor", "lokaal") if isinstance(entry, dict) else "lokaal"
+    if engine not in ENGINES:
+        checker.problem(f"rekenen.motor is '{engine}' maar moet een van {list(ENGINES)} zijn")
+    counts = {}
+    for key, default in (("partities", ComputeSettings.partitions), ("werkers", ComputeSettings.workers)):
+        value = entry.get(key, default) if isinstance(entry, dict) else default
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            checker.problem(f"rekenen.{key} is '{value}' maar moet een positief geheel getal zijn")
+            value = default
+        counts[key] = value
+    scheduler = entry.get("scheduler") if isinstance(entry, dict) else None
+    return ComputeSettings(engine, counts["partities"], scheduler, counts["werkers"])
 
 
 def _registration(name: str, entry: dict, base: Path, checker: _Checker) -> RegistrationSpec | None:

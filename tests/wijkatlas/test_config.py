@@ -1,7 +1,7 @@
 import pytest
 
 from helpers import REPO
-from wijkatlas.config import load_config
+from wijkatlas.config import ComputeSettings, load_config
 from wijkatlas.errors import ConfigError
 
 MINIMAL = """
@@ -58,3 +58,18 @@ def test_missing_and_malformed_files(tmp_path):
     (tmp_path / "kapot.toml").write_text("[gemeente\n")
     with pytest.raises(ConfigError, match=r"kapot\.toml: geen geldige TOML"):
         load_config(tmp_path / "kapot.toml")
+
+
+def test_compute_engine_is_chosen_in_the_config(tmp_path):
+    (tmp_path / "lokaal.toml").write_text(MINIMAL)
+    assert load_config(tmp_path / "lokaal.toml").compute == ComputeSettings("lokaal", 8, None, 2)
+    (tmp_path / "dask.toml").write_text(MINIMAL + '[rekenen]\nmotor = "dask"\npartities = 16\n'
+                                        'scheduler = "tcp://10.0.0.5:8786"\n')
+    assert load_config(tmp_path / "dask.toml").compute == ComputeSettings("dask", 16, "tcp://10.0.0.5:8786", 2)
+    (tmp_path / "fout.toml").write_text(MINIMAL + '[rekenen]\nmotor = "spark"\npartities = 0\nkernen = 4\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path / "fout.toml")
+    message = str(raised.value)
+    assert "rekenen.motor is 'spark' maar moet een van ['lokaal', 'dask'] zijn" in message
+    assert "rekenen.partities is '0' maar moet een positief geheel getal zijn" in message
+    assert "onbekende sleutel 'rekenen.kernen'" in message
