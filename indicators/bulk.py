@@ -125,23 +125,22 @@ def _weights(records: pd.DataFrame, term: Term, measure: str, mask: np.ndarray) 
     return (filled if measure == "count" else ~filled).astype(float)
 
 
-def by_level(totals: np.ndarray, labels: list[str], buurten: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per level (buurt, wijk, gemeente) a frame of term totals, one column per term, indexed by area code.
+def roll_up(per_buurt: np.ndarray, buurten: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per level (buurt, wijk, gemeente) the area codes and their totals; wijk and gemeente sum their buurten.
 
-    ``buurten`` (``buurtcode``, ``wijkcode``, ``gemeentecode``) in the row order of ``totals``.
+    ``buurten`` (``buurtcode``, ``wijkcode``, ``gemeentecode``) in the row order of
+    ``per_buurt``; higher areas come in sorted code order.
     """
-    by_buurt = pd.DataFrame(totals, index=pd.Index(buurten["buurtcode"].to_numpy(), name="buurtcode"),
-                            columns=labels)
-    return {
-        "buurt": by_buurt,
-        "wijk": _roll_up(by_buurt, buurten["wijkcode"].to_numpy(), "wijkcode"),
-        "gemeente": _roll_up(by_buurt, buurten["gemeentecode"].to_numpy(), "gemeentecode"),
-    }
+    levels = {"buurt": (buurten["buurtcode"].to_numpy(), per_buurt)}
+    for level in ("wijk", "gemeente"):
+        codes, group = np.unique(buurten[f"{level}code"].to_numpy(), return_inverse=True)
+        summed = np.zeros((len(codes), per_buurt.shape[1]))
+        np.add.at(summed, group, per_buurt)
+        levels[level] = (codes, summed)
+    return levels
 
 
-def _roll_up(by_buurt: pd.DataFrame, codes: np.ndarray, name: str) -> pd.DataFrame:
-    """Sum buurt totals per higher area (codes sorted for a stable order)."""
-    unique, group = np.unique(codes, return_inverse=True)
-    summed = np.zeros((len(unique), by_buurt.shape[1]))
-    np.add.at(summed, group, by_buurt.to_numpy())
-    return pd.DataFrame(summed, index=pd.Index(unique, name=name), columns=by_buurt.columns)
+def by_level(totals: np.ndarray, labels: list[str], buurten: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per level a frame of term totals, one column per label, indexed by area code (see :func:`roll_up`)."""
+    return {level: pd.DataFrame(values, index=pd.Index(codes, name=f"{level}code"), columns=labels)
+            for level, (codes, values) in roll_up(totals, buurten).items()}

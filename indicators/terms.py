@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from indicators.bulk import MEASURES, AddUp, ConditionCache, buurt_totals, condition_columns, layer_terms, term_mask
+from indicators.bulk import (MEASURES, AddUp, ConditionCache, buurt_totals, condition_columns, layer_terms, roll_up,
+                             term_mask)
 from indicators.catalog import Catalog, CatalogError, RecordSet, Term
 
 KEYS = ["peiljaar", "niveau", "gebiedscode"]
@@ -122,24 +123,14 @@ def _add_up_together(store: Datapakhuis, catalog: Catalog, term: Term) -> None:
     slot = (np.searchsorted(years, _record_years(store, record_set, records)) * len(buurtcodes)
             + np.searchsorted(buurtcodes, records["buurtcode"].to_numpy()))
     totals = store.add_up(records, slot, columns, catalog, len(years) * len(buurtcodes))
-    wijk_of_buurt, wijkcodes = pd.factorize(buurten["wijkcode"], sort=True)
-    grid = _grid(store, years)
+    positions = list(range(len(columns)))
+    blocks = [pd.DataFrame(values, columns=positions).assign(peiljaar=year, niveau=niveau, gebiedscode=codes)
+              for year, per_buurt in zip(years, np.split(totals, len(years)))
+              for niveau, (codes, values) in roll_up(per_buurt, buurten).items()]
+    figures = _grid(store, years).merge(pd.concat(blocks, ignore_index=True), on=KEYS, how="left")
+    figures[positions] = figures[positions].fillna(0.0)
     for position, key in enumerate(columns):
-        per_buurt = totals[:, position].reshape(len(years), len(buurtcodes))
-        per_wijk = np.zeros((len(years), len(wijkcodes)))
-        np.add.at(per_wijk, (slice(None), wijk_of_buurt), per_buurt)
-        figures = pd.concat([
-            _long(years, "buurt", buurtcodes, per_buurt),
-            _long(years, "wijk", np.asarray(wijkcodes), per_wijk),
-            _long(years, "gemeente", np.array([store.gemeentecode]), per_buurt.sum(axis=1, keepdims=True)),
-        ], ignore_index=True)
-        store.totals[key] = grid.merge(figures, on=KEYS, how="left").fillna({"waarde": 0.0})
-
-
-def _long(years: list[int], niveau: str, codes: np.ndarray, values: np.ndarray) -> pd.DataFrame:
-    """(years × areas) values in long form."""
-    return pd.DataFrame({"peiljaar": np.repeat(years, len(codes)), "niveau": niveau,
-                         "gebiedscode": np.tile(codes, len(years)), "waarde": values.ravel()})
+        store.totals[key] = figures[KEYS + [position]].rename(columns={position: "waarde"})
 
 
 def set_years(store: Datapakhuis, catalog: Catalog, name: str) -> list[int]:
