@@ -112,8 +112,7 @@ def validate_verblijfsobjecten(frame: gpd.GeoDataFrame, *, source: str, rows: pd
         {
             "identificatie": ids,
             "gebruiksdoel": gebruiksdoel,
-            "is_woning": gebruiksdoel.str.split(",").map(lambda d: "woonfunctie" in d, na_action="ignore")
-            .fillna(False).astype(bool),
+            "is_woning": is_woning(gebruiksdoel),
             "oppervlakte": parse_numbers(frame["oppervlakte"])[0].round().astype("Int64"),
             "status": frame["status"].astype("string"),
             "openbare_ruimte": frame["openbare_ruimte"].astype("string"),
@@ -129,3 +128,9 @@ def validate_verblijfsobjecten(frame: gpd.GeoDataFrame, *, source: str, rows: pd
         crs=RD_CRS,
     )[keep.to_numpy()].reset_index(drop=True)
     return Loaded(records=records, rejected=rejected, read=len(frame))
+
+
+def is_woning(gebruiksdoel: pd.Series) -> pd.Series:
+    """Whether a (comma-separated, lower-case) gebruiksdoel includes woonfunctie; False where it is missing."""
+    return gebruiksdoel.str.split(",").map(lambda doelen: "woonfunctie" in doelen, na_action="ignore").fillna(
+        False).astype(bool)

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.bag import is_woning
 from wijkatlas.errors import WijkatlasError
 
 LEVEL_COLUMNS = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode"}
@@ -48,11 +49,9 @@ class StageMeter:
 
     def __init__(self) -> None:
         self.stages: dict[str, Stage] = {}
-        self._current: Stage | None = None
 
     def measure(self, name: str, records: int, work: Callable):
         stage = self.stages.setdefault(name, Stage(name, 0.0, 0, 0))
-        self._current = stage
         running = threading.Event()
         sampler = threading.Thread(target=self._sample, args=(stage, running), daemon=True)
         sampler.start()
@@ -163,10 +162,9 @@ def baseline_path(buurten_path: Path, objects_path: Path) -> PathResult:
 
 
 def _with_is_woning(records: pd.DataFrame) -> pd.DataFrame:
-    """The datapakhuis column the woning set selects on (as geo.bag derives it)."""
+    """The datapakhuis column the woning set selects on, derived as geo.bag does, once per category."""
     doel = records["gebruiksdoel"]
-    categories = pd.Series(doel.cat.categories)
-    woning = categories.str.split(",").map(lambda doelen: "woonfunctie" in doelen).to_numpy(bool)
+    woning = is_woning(pd.Series(doel.cat.categories, dtype="string")).to_numpy(bool)
     return records.assign(is_woning=np.append(woning, False)[doel.cat.codes.to_numpy()])
 
 
