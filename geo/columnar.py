@@ -31,10 +31,6 @@ class PointBatch:
     attributes: pd.DataFrame
 
 
-def count_rows(path: Path) -> int:
-    return pq.ParquetFile(path).metadata.num_rows
-
-
 def iter_point_batches(path: Path, columns: list[str], *, crs: CRS | str, batch_rows: int = BATCH_ROWS
                        ) -> Iterator[PointBatch]:
     """Batches of ``columns`` and point coordinates from a GeoParquet file in ``crs``.

@@ -24,7 +24,6 @@ from wijkatlas.config import ComputeSettings
 
 @dataclass(frozen=True)
 class Engine:
-    name: str
     assign: Callable[[gpd.GeoDataFrame, gpd.GeoDataFrame], gpd.GeoDataFrame]
     add_up: AddUp
 
@@ -33,7 +32,7 @@ class Engine:
 def open_engine(settings: ComputeSettings) -> Iterator[Engine]:
     """The engine the settings ask for; a dask client (and local cluster) lives as long as the block."""
     if settings.engine == "lokaal":
-        yield Engine("lokaal", assign_to_buurt, buurt_totals)
+        yield Engine(assign_to_buurt, buurt_totals)
         return
     import dask
     from distributed import Client, LocalCluster
@@ -44,7 +43,7 @@ def open_engine(settings: ComputeSettings) -> Iterator[Engine]:
     # scheduler and worker chatter off; task errors still raise here
     logging.getLogger("distributed").setLevel(logging.ERROR)
     dask.config.set({"logging.distributed": "error"})
-    engine = Engine("dask", partial(assign_partitioned, partitions=settings.partitions),
+    engine = Engine(partial(assign_partitioned, partitions=settings.partitions),
                     PartitionedAddUp(settings.partitions))
     if settings.scheduler:
         with Client(settings.scheduler):
