@@ -142,18 +142,19 @@ def load_config(path: Path) -> BuildConfig:
 
 def _compute(entry: dict, checker: _Checker) -> ComputeSettings:
     checker.keys("rekenen", entry, allowed={"motor", "partities", "scheduler", "werkers"}, required=set())
-    engine = entry.get("motor", "lokaal") if isinstance(entry, dict) else "lokaal"
+    if not isinstance(entry, dict):  # reported by checker.keys
+        entry = {}
+    engine = entry.get("motor", "lokaal")
     if engine not in ENGINES:
         checker.problem(f"rekenen.motor is '{engine}' maar moet een van {list(ENGINES)} zijn")
     counts = {}
     for key, default in (("partities", ComputeSettings.partitions), ("werkers", ComputeSettings.workers)):
-        value = entry.get(key, default) if isinstance(entry, dict) else default
+        value = entry.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             checker.problem(f"rekenen.{key} is '{value}' maar moet een positief geheel getal zijn")
             value = default
         counts[key] = value
-    scheduler = entry.get("scheduler") if isinstance(entry, dict) else None
-    return ComputeSettings(engine, counts["partities"], scheduler, counts["werkers"])
+    return ComputeSettings(engine, counts["partities"], entry.get("scheduler"), counts["werkers"])
 
 
 def _registration(name: str, entry: dict, base: Path, checker: _Checker) -> RegistrationSpec | None:

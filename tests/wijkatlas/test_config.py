@@ -29,6 +29,13 @@ def test_paths_are_relative_to_the_config_file(tmp_path):
     assert config.gebieden == tmp_path / "kaart.gpkg" and config.registrations == ()
 
 
+def config_problems(path) -> str:
+    """The message of the ConfigError that loading ``path`` raises."""
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    return str(raised.value)
+
+
 def test_every_problem_is_reported_at_once(tmp_path):
     (tmp_path / "fout.toml").write_text(MINIMAL.replace("GM0001", "0001") + """
 [registraties.meldingen]
@@ -36,9 +43,7 @@ file = "m.csv"
 kolom = "x"
 decimal = ";"
 """)
-    with pytest.raises(ConfigError) as raised:
-        load_config(tmp_path / "fout.toml")
-    message = str(raised.value)
+    message = config_problems(tmp_path / "fout.toml")
     assert "gemeente.code is '0001' maar moet de vorm GMxxxx hebben" in message
     assert "onbekende sleutel 'registraties.meldingen.kolom'; toegestaan: [" in message
     assert "sleutel 'registraties.meldingen.id' ontbreekt" in message
@@ -67,9 +72,7 @@ def test_compute_engine_is_chosen_in_the_config(tmp_path):
                                         'scheduler = "tcp://10.0.0.5:8786"\n')
     assert load_config(tmp_path / "dask.toml").compute == ComputeSettings("dask", 16, "tcp://10.0.0.5:8786", 2)
     (tmp_path / "fout.toml").write_text(MINIMAL + '[rekenen]\nmotor = "spark"\npartities = 0\nkernen = 4\n')
-    with pytest.raises(ConfigError) as raised:
-        load_config(tmp_path / "fout.toml")
-    message = str(raised.value)
+    message = config_problems(tmp_path / "fout.toml")
     assert "rekenen.motor is 'spark' maar moet een van ['lokaal', 'dask'] zijn" in message
     assert "rekenen.partities is '0' maar moet een positief geheel getal zijn" in message
     assert "onbekende sleutel 'rekenen.kernen'" in message
