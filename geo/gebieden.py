@@ -1,12 +1,20 @@
-"""CBS wijk- en buurtgrenzen: from the CBS wijk- en buurtkaart GeoPackage or from PDOK.
+"""CBS wijk- en buurtgrenzen, in every layout a gemeente downloads them, or from PDOK.
 
-Both sources end in :func:`validate_gebieden`, which returns one row per area
-(land and water parts merged) in EPSG:28992.
+Read are the CBS wijk- en buurtkaart GeoPackage (layers ``gemeenten``, ``wijken``,
+``buurten``; camelCase from 2022, snake_case before), PDOK's *CBS
+gebiedsindelingen* (``statcode``, ``statnaam``; GeoPackage or GeoJSON), a file per
+level, buurten only, and any polygon file with configured code and name columns.
+Levels that are not given are dissolved from the codes of the level below
+(``WK`` + ``buurtcode[2:8]``, ``GM`` + ``code[2:6]``). Every source ends in
+:func:`validate_gebieden`, which returns one row per area (land and water parts
+merged) in EPSG:28992.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,22 +22,46 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo._crs import with_checked_crs
 from geo._online import fetch_features, open_features
 from wijkatlas.errors import SourceError, ValidationError
 from wijkatlas.settings import PDOK_WIJKENBUURTEN_URL, RD_CRS
 
-LAYERS = ("gemeenten", "wijken", "buurten")
-#: release before 2022 (snake_case) -> current (camelCase) field names
-OLD_FIELD_NAMES = {
-    "gm_code": "gemeentecode", "gm_naam": "gemeentenaam", "wk_code": "wijkcode", "wk_naam": "wijknaam",
-    "bu_code": "buurtcode", "bu_naam": "buurtnaam",
+LEVELS = ("buurt", "wijk", "gemeente")
+LEVEL_OF_PREFIX = {"BU": "buurt", "WK": "wijk", "GM": "gemeente"}
+CODE_PATTERNS = {"buurt": r"BU\d{8}", "wijk": r"WK\d{6}", "gemeente": r"GM\d{4}"}
+#: wijk- en buurtkaart layer -> level
+KAART_LAYERS = {"buurten": "buurt", "wijken": "wijk", "gemeenten": "gemeente"}
+#: code column -> name column, most specific first; the first present is the area's own code
+CODE_COLUMNS = {
+    "buurtcode": "buurtnaam", "bu_code": "bu_naam", "wijkcode": "wijknaam", "wk_code": "wk_naam",
+    "gemeentecode": "gemeentenaam", "gm_code": "gm_naam", "statcode": "statnaam",
 }
-CODE_PATTERNS = {"gemeentecode": r"GM\d{4}", "wijkcode": r"WK\d{6}", "buurtcode": r"BU\d{8}"}
-IDENTITY = {
-    "gemeenten": ["gemeentecode", "gemeentenaam"],
-    "wijken": ["wijkcode", "wijknaam", "gemeentecode"],
-    "buurten": ["buurtcode", "buurtnaam", "wijkcode", "gemeentecode"],
+PARENT_COLUMNS = {"wijk": ("wijkcode", "wk_code"), "gemeente": ("gemeentecode", "gm_code")}
+POLYGON_TYPES = {"Polygon", "MultiPolygon", "Polygon Z", "MultiPolygon Z", "Unknown"}
+#: columns of the three levels, in order
+COLUMNS = {
+    "buurt": ["buurtcode", "buurtnaam", "wijkcode", "wijknaam", "gemeentecode", "gemeentenaam"],
+    "wijk": ["wijkcode", "wijknaam", "gemeentecode", "gemeentenaam"],
+    "gemeente": ["gemeentecode", "gemeentenaam"],
 }
+AREA_COLUMNS = ["oppervlakte_land_ha", "oppervlakte_water_ha", "geometry"]
+#: differences in the consistency report below this many hectares are rounding of generalised lines
+TOLERANCE_HA = 0.5
+
+
+@dataclass(frozen=True)
+class BoundaryFile:
+    """One boundary file and how to read it; every field but ``file`` is optional."""
+
+    file: Path
+    #: the layer of a GeoPackage; by default recognised by name (``buurten``, ``buurt_gegeneraliseerd``, …)
+    layer: str | None = None
+    #: the CRS of the coordinates, where the file states none or the wrong one
+    crs: str | None = None
+    #: the column holding the CBS code (``BU…``, ``WK…``, ``GM…``) and the name
+    code: str | None = None
+    naam: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,124 +70,265 @@ class Gebieden:
 
     ``gemeente``: gemeentecode, gemeentenaam, oppervlakte_land_ha, oppervlakte_water_ha, geometry.
     ``wijken``: the same plus wijkcode, wijknaam. ``buurten``: the same plus buurtcode, buurtnaam.
-    Geometry is the whole area (land and water); each code appears once.
+    Geometry is the whole area (land and water); each code appears once. ``afgeleid`` names the
+    levels dissolved from the level below (their names are empty until :meth:`with_names`).
     """
 
     gemeente: gpd.GeoDataFrame
     wijken: gpd.GeoDataFrame
     buurten: gpd.GeoDataFrame
+    afgeleid: tuple[str, ...] = ()
+
+    def with_names(self, names: Mapping[str, str]) -> Gebieden:
+        """The areas with every empty name filled from ``names`` (code -> name), else with the code."""
+        frames = {}
+        for level, frame in (("gemeente", self.gemeente), ("wijk", self.wijken), ("buurt", self.buurten)):
+            code, naam = COLUMNS[level][:2]
+            frame = frame.copy()
+            frame[naam] = frame[naam].fillna(frame[code].map(names)).fillna(frame[code])
+            frames[level] = frame[[code, naam, *AREA_COLUMNS]]
+        return replace(_assemble(frames), afgeleid=self.afgeleid)
 
 
-def load_gebieden(source: Path, *, gemeentecode: str) -> Gebieden:
-    """Read the areas of ``gemeentecode`` from a CBS wijk- en buurtkaart GeoPackage.
+def load_gebieden(source: Path | BoundaryFile | Sequence[BoundaryFile], *, gemeentecode: str) -> Gebieden:
+    """Read the areas of ``gemeentecode`` from one boundary file or one per level.
 
     Parameters
     ----------
     source
-        GeoPackage with layers ``gemeenten``, ``wijken``, ``buurten`` (2022 onwards
-        camelCase fields, earlier releases snake_case).
+        A file in any layout the module reads, or a :class:`BoundaryFile` per file
+        (layer, CRS and code and name columns where they cannot be recognised).
     gemeentecode
-        ``GMxxxx``; other municipalities in the file are ignored.
+        ``GMxxxx``; other municipalities in the files are ignored.
 
     Raises
     ------
     SourceError
-        When the file or a layer is missing. ValidationError when codes, hierarchy or geometry are wrong.
+        When a file or layer is missing or unreadable, or no code column is found.
+    CRSError
+        When the coordinates cannot be in the CRS they are read in.
+    ValidationError
+        When codes, hierarchy or geometry are wrong (every problem at once).
     """
-    if not source.is_file():
-        raise SourceError("bestand niet gevonden", source=source)
-    present = set(pyogrio.list_layers(source)[:, 0])
-    missing = [layer for layer in LAYERS if layer not in present]
-    if missing:
-        raise SourceError(f"lagen {missing} ontbreken; aanwezig: {sorted(present)}", source=source)
-    layers = {}
-    for layer in LAYERS:
-        frame = pyogrio.read_dataframe(source, layer=layer)
-        code_field = "gemeentecode" if "gemeentecode" in frame.columns else "gm_code"
-        layers[layer] = frame[frame[code_field] == gemeentecode] if code_field in frame.columns else frame
-    return validate_gebieden(layers, source=str(source), gemeentecode=gemeentecode)
+    files = [BoundaryFile(source)] if isinstance(source, Path) else [source] if isinstance(
+        source, BoundaryFile) else list(source)
+    layers = [(boundary, layer) for boundary in files for layer in _layers(boundary)]
+    frames = {f"{boundary.file.name}:{layer}": _read(boundary, layer) for boundary, layer in layers}
+    columns = {f"{boundary.file.name}:{layer}": (boundary.code, boundary.naam) for boundary, layer in layers}
+    return validate_gebieden(frames, source=", ".join(str(f.file) for f in files), gemeentecode=gemeentecode,
+                             columns=columns)
 
 
 def fetch_gebieden(gemeentecode: str, *, jaar: int, url: str | None = None) -> Gebieden:
     """Download the areas of ``gemeentecode`` from PDOK's CBS wijken en buurten OGC API."""
     url = url or PDOK_WIJKENBUURTEN_URL.format(jaar=jaar)
     api = open_features(url)
-    layers = {layer: fetch_features(api, layer, gemeentecode=gemeentecode) for layer in LAYERS}
+    layers = {layer: fetch_features(api, layer, gemeentecode=gemeentecode) for layer in KAART_LAYERS}
     return validate_gebieden(layers, source=url, gemeentecode=gemeentecode)
 
 
-def validate_gebieden(layers: dict[str, gpd.GeoDataFrame], *, source: str, gemeentecode: str) -> Gebieden:
-    """Check codes, hierarchy, CRS and geometry; merge land and water parts per code.
+def validate_gebieden(frames: Mapping[str, gpd.GeoDataFrame], *, source: str, gemeentecode: str,
+                      columns: Mapping[str, tuple[str | None, str | None]] | None = None) -> Gebieden:
+    """Check codes, hierarchy, CRS and geometry of boundary frames; merge land and water parts per code.
 
-    Every problem is collected and raised at once as a :class:`ValidationError`.
+    ``frames`` may hold any mix of levels: each row's level follows from its code
+    (``BU``, ``WK``, ``GM``). ``columns`` names the code and name column per frame
+    where they are not recognised. Every problem is raised at once as a :class:`ValidationError`.
     """
     problems: list[str] = []
-    merged = {}
-    for layer in LAYERS:
-        frame = layers[layer].rename(columns=OLD_FIELD_NAMES)
-        if frame.crs is None:
-            problems.append(f"laag '{layer}' heeft geen coördinatenstelsel")
-            continue
-        frame = frame.to_crs(RD_CRS)
-        missing = [f for f in IDENTITY[layer] if f not in frame.columns]
-        if missing:
-            problems.append(f"laag '{layer}' mist velden {missing}")
-            continue
-        if frame.empty:
-            problems.append(f"laag '{layer}' bevat niets voor {gemeentecode}")
-            continue
-        for field in IDENTITY[layer]:
-            if field in CODE_PATTERNS:
-                bad = ~frame[field].astype("string").str.fullmatch(CODE_PATTERNS[field]).fillna(False)
-                for row in frame.index[bad][:5]:
-                    problems.append(f"laag '{layer}', feature {row}: {field} '{frame.at[row, field]}' is geen geldige code")
-        empty = frame.geometry.isna() | frame.geometry.is_empty
-        for row in frame.index[empty][:5]:
-            problems.append(f"laag '{layer}', feature {row}: geen geometrie")
-        merged[layer] = _merge_parts(frame[~empty], code=IDENTITY[layer][0], columns=IDENTITY[layer])
-    if not problems:
-        problems += _hierarchy_problems(merged, gemeentecode)
+    parts: dict[str, list[gpd.GeoDataFrame]] = {level: [] for level in LEVELS}
+    for name, frame in frames.items():
+        code, naam = (columns or {}).get(name, (None, None))
+        for level, rows in _area_rows(frame, name=name, gemeentecode=gemeentecode, code=code, naam=naam,
+                                      source=source, problems=problems).items():
+            parts[level].append(rows)
+    if not parts["buurt"] and not problems:
+        problems.append(f"geen buurten van {gemeentecode} gevonden (codes BU{gemeentecode[2:]}xxxx) in "
+                        f"{sorted(frames)}; Wijkatlas vraagt minstens de buurtgrenzen")
     if problems:
         raise ValidationError(problems, source=source)
 
-    gemeente = merged["gemeenten"]
-    wijken = merged["wijken"].merge(gemeente[["gemeentecode", "gemeentenaam"]], on="gemeentecode")
-    names = wijken[["wijkcode", "wijknaam", "gemeentenaam"]]
-    buurten = merged["buurten"].merge(names, on="wijkcode")
-    order = ["buurtcode", "buurtnaam", "wijkcode", "wijknaam", "gemeentecode", "gemeentenaam"]
-    buurten = buurten[order + ["oppervlakte_land_ha", "oppervlakte_water_ha", "geometry"]]
-    wijken = wijken[order[2:] + ["oppervlakte_land_ha", "oppervlakte_water_ha", "geometry"]]
-    return Gebieden(
-        gemeente=gemeente.reset_index(drop=True),
-        wijken=wijken.sort_values("wijkcode", ignore_index=True),
-        buurten=buurten.sort_values("buurtcode", ignore_index=True),
-    )
+    merged = {level: _merge_parts(pd.concat(rows, ignore_index=True)) for level, rows in parts.items() if rows}
+    derived = tuple(level for level in ("wijk", "gemeente") if level not in merged)
+    for level, below in (("wijk", "buurt"), ("gemeente", "wijk")):
+        if level not in merged:
+            merged[level] = _dissolve(merged[below], level)
+    problems += _hierarchy_problems(merged, gemeentecode)
+    if problems:
+        raise ValidationError(problems, source=source)
+    frames_by_level = {level: frame.rename(columns={"code": COLUMNS[level][0], "naam": COLUMNS[level][1]})[
+        [*COLUMNS[level][:2], *AREA_COLUMNS]] for level, frame in merged.items()}
+    return replace(_assemble(frames_by_level), afgeleid=derived)
 
 
-def _merge_parts(frame: gpd.GeoDataFrame, *, code: str, columns: list[str]) -> gpd.GeoDataFrame:
+def boundary_report(gebieden: Gebieden) -> pd.DataFrame:
+    """Whether buurten, wijken and gemeente fit together, in hectares.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per given (not dissolved) parent area: niveau, gebiedscode,
+        ``buiten_ha`` (area of its children outside it), ``niet_gedekt_ha`` (its
+        area not covered by its children) and ``past`` (both below
+        :data:`TOLERANCE_HA`).
+    """
+    rows = []
+    pairs = (("wijk", gebieden.wijken, "wijkcode", gebieden.buurten),
+             ("gemeente", gebieden.gemeente, "gemeentecode", gebieden.wijken))
+    for level, parents, code, children in pairs:
+        if level in gebieden.afgeleid:
+            continue
+        unions = children.dissolve(by=code).geometry
+        for parent in parents.itertuples():
+            union = unions.get(getattr(parent, code), shapely.Polygon())
+            rows.append({
+                "niveau": level, "gebiedscode": getattr(parent, code),
+                "buiten_ha": round(shapely.difference(union, parent.geometry).area / 10_000, 2),
+                "niet_gedekt_ha": round(shapely.difference(parent.geometry, union).area / 10_000, 2),
+            })
+    report = pd.DataFrame(rows, columns=["niveau", "gebiedscode", "buiten_ha", "niet_gedekt_ha"])
+    report["past"] = (report["buiten_ha"] < TOLERANCE_HA) & (report["niet_gedekt_ha"] < TOLERANCE_HA)
+    return report
+
+
+def _layers(boundary: BoundaryFile) -> list[str]:
+    """The layers of ``boundary`` that hold areas: the configured one, or those recognised by name."""
+    if not boundary.file.is_file():
+        raise SourceError("bestand niet gevonden", source=boundary.file)
+    try:
+        listed = pyogrio.list_layers(boundary.file)
+    except pyogrio.errors.DataSourceError as error:
+        raise SourceError(f"geen leesbaar GIS-bestand: {error}", source=boundary.file) from None
+    present = {str(name): str(kind) for name, kind in listed}
+    if boundary.layer is not None:
+        if boundary.layer not in present:
+            raise SourceError(f"laag '{boundary.layer}' bestaat niet; aanwezig: {sorted(present)}",
+                              source=boundary.file)
+        return [boundary.layer]
+    polygons = [name for name, kind in present.items() if kind in POLYGON_TYPES]
+    kaart = [name for name in KAART_LAYERS if name in polygons]
+    if kaart:
+        return kaart
+    per_level = {}
+    for level in LEVELS:
+        found = sorted(name for name in polygons if re.match(rf"{level}(_|$)", name.lower()))
+        if len(found) > 1:
+            raise SourceError(f"meerdere lagen voor {level}en: {found}; kies er een met layer = \"…\"",
+                              source=boundary.file)
+        per_level.update({level: found[0]} if found else {})
+    if per_level:
+        return list(per_level.values())
+    if len(polygons) == 1:
+        return polygons
+    raise SourceError(f"niet te herkennen welke laag de gebieden bevat; lagen: {sorted(present)}; "
+                      "geef layer = \"…\" op", source=boundary.file)
+
+
+def _read(boundary: BoundaryFile, layer: str) -> gpd.GeoDataFrame:
+    """One layer in EPSG:28992, its CRS checked against its coordinates."""
+    try:
+        frame = pyogrio.read_dataframe(boundary.file, layer=layer)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
+        raise SourceError(f"laag '{layer}' is niet te lezen: {error}", source=boundary.file) from None
+    frame = with_checked_crs(frame, crs=boundary.crs, source=boundary.file, setting="[gebieden]")
+    return frame.to_crs(RD_CRS)
+
+
+def _area_rows(frame: gpd.GeoDataFrame, *, name: str, gemeentecode: str, code: str | None, naam: str | None,
+               source: str, problems: list[str]) -> dict[str, gpd.GeoDataFrame]:
+    """The frame's areas of ``gemeentecode`` per level: code, naam, parent, is_water, geometry."""
+    if frame.crs is None:
+        problems.append(f"laag '{name}' heeft geen coördinatenstelsel")
+        return {}
+    frame = frame.to_crs(RD_CRS)
+    code = code or next((c for c in CODE_COLUMNS if c in frame.columns), None)
+    if code is None or code not in frame.columns:
+        raise SourceError(f"laag '{name}': geen kolom met de CBS-code; verwacht een van {list(CODE_COLUMNS)} "
+                          f"of geef code = \"kolom\" (en naam = \"kolom\") bij [gebieden]; kolommen: "
+                          f"{[c for c in frame.columns if c != 'geometry']}", source=source)
+    naam = naam or CODE_COLUMNS.get(code)
+    codes = frame[code].astype("string").str.strip()
+    gemeente_column = next((c for c in PARENT_COLUMNS["gemeente"] if c in frame.columns and c != code), None)
+    own = (frame[gemeente_column].astype("string").str.strip() == gemeentecode if gemeente_column
+           else codes.str[2:6] == gemeentecode[2:]).fillna(False)
+    if frame.empty or not own.any():
+        problems.append(f"laag '{name}' bevat niets voor {gemeentecode}")
+        return {}
+    levels = codes.str[:2].map(LEVEL_OF_PREFIX)
+    result = {}
+    for level in LEVELS:
+        pattern = CODE_PATTERNS[level]
+        rows = own & (levels == level).fillna(False)
+        if level == "buurt" and code in ("buurtcode", "bu_code"):
+            rows = own  # a buurten layer: every row is a buurt, however malformed its code
+        if not rows.any():
+            continue
+        part = gpd.GeoDataFrame({
+            "code": codes[rows], "naam": frame.loc[rows, naam].astype("string") if naam in frame else pd.NA,
+            "is_water": frame.loc[rows, "water"].eq("JA") if "water" in frame.columns else False,
+        }, geometry=frame.geometry[rows], crs=RD_CRS)
+        for row in part.index[~part["code"].str.fullmatch(pattern).fillna(False)][:5]:
+            problems.append(f"laag '{name}', feature {row}: {code} '{part.at[row, 'code']}' is geen geldige code")
+        for row in part.index[part.geometry.isna() | part.geometry.is_empty][:5]:
+            problems.append(f"laag '{name}', feature {row}: geen geometrie")
+        parent_column = next((c for c in PARENT_COLUMNS["wijk"] if c in frame.columns and c != code), None)
+        if level == "buurt" and parent_column:
+            part["wijk_opgegeven"] = frame.loc[rows, parent_column].astype("string").str.strip()
+        result[level] = part[part.geometry.notna() & ~part.geometry.is_empty]
+    return result
+
+
+def _merge_parts(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One row per code: the union of its land and water parts, with both areas in ha."""
-    geometry = shapely.make_valid(frame.geometry.to_numpy())
-    frame = frame.set_geometry(geometry)
-    is_water = frame["water"].eq("JA") if "water" in frame.columns else pd.Series(False, index=frame.index)
+    frame = frame.set_geometry(shapely.make_valid(frame.geometry.to_numpy()))
     area_ha = frame.geometry.area / 10_000
-    land = area_ha.where(~is_water, 0.0).groupby(frame[code]).sum()
-    water = area_ha.where(is_water, 0.0).groupby(frame[code]).sum()
-    dissolved = frame[columns + ["geometry"]].dissolve(by=code, aggfunc="first").reset_index()
-    dissolved["oppervlakte_land_ha"] = dissolved[code].map(land).round(2)
-    dissolved["oppervlakte_water_ha"] = dissolved[code].map(water).round(2)
-    return dissolved[columns + ["oppervlakte_land_ha", "oppervlakte_water_ha", "geometry"]]
+    land = area_ha.where(~frame["is_water"], 0.0).groupby(frame["code"]).sum()
+    water = area_ha.where(frame["is_water"], 0.0).groupby(frame["code"]).sum()
+    extra = ["wijk_opgegeven"] if "wijk_opgegeven" in frame.columns else []
+    dissolved = frame[["code", "naam", *extra, "geometry"]].dissolve(by="code", aggfunc="first").reset_index()
+    dissolved["oppervlakte_land_ha"] = dissolved["code"].map(land).round(2)
+    dissolved["oppervlakte_water_ha"] = dissolved["code"].map(water).round(2)
+    return dissolved
+
+
+def _dissolve(below: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
+    """Areas of ``level`` as the union of the areas below them, grouped by the code's digits."""
+    digits = 6 if level == "wijk" else 4
+    prefix = "WK" if level == "wijk" else "GM"
+    grouped = below.assign(code=prefix + below["code"].str[2:2 + digits])
+    dissolved = grouped[["code", "geometry"]].dissolve(by="code").reset_index()
+    sums = grouped.groupby("code")[["oppervlakte_land_ha", "oppervlakte_water_ha"]].sum().round(2)
+    return dissolved.join(sums, on="code").assign(naam=pd.NA)
 
 
 def _hierarchy_problems(merged: dict[str, gpd.GeoDataFrame], gemeentecode: str) -> list[str]:
     """Every buurt lies in a known wijk, every wijk in the gemeente, and codes nest."""
     problems = []
-    wijkcodes = set(merged["wijken"]["wijkcode"])
-    for row in merged["buurten"].itertuples():
-        if row.wijkcode not in wijkcodes:
-            problems.append(f"buurt {row.buurtcode}: wijk {row.wijkcode} komt niet voor in laag 'wijken'")
-        elif row.buurtcode[2:8] != row.wijkcode[2:]:
-            problems.append(f"buurt {row.buurtcode}: code past niet bij wijk {row.wijkcode}")
-    for row in merged["wijken"].itertuples():
-        if row.gemeentecode != gemeentecode or row.wijkcode[2:6] != gemeentecode[2:]:
-            problems.append(f"wijk {row.wijkcode}: hoort niet bij gemeente {gemeentecode}")
+    wijkcodes = set(merged["wijk"]["code"])
+    for row in merged["buurt"].itertuples():
+        wijkcode = getattr(row, "wijk_opgegeven", None)
+        wijkcode = wijkcode if isinstance(wijkcode, str) else "WK" + row.code[2:8]
+        if wijkcode not in wijkcodes:
+            problems.append(f"buurt {row.code}: wijk {wijkcode} komt niet voor in laag 'wijken'")
+        elif row.code[2:8] != wijkcode[2:]:
+            problems.append(f"buurt {row.code}: code past niet bij wijk {wijkcode}")
+    for row in merged["wijk"].itertuples():
+        if row.code[2:6] != gemeentecode[2:]:
+            problems.append(f"wijk {row.code}: hoort niet bij gemeente {gemeentecode}")
+    if gemeentecode not in set(merged["gemeente"]["code"]):
+        problems.append(f"gemeente {gemeentecode} ontbreekt in laag 'gemeenten'")
     return problems
+
+
+def _assemble(frames: dict[str, gpd.GeoDataFrame]) -> Gebieden:
+    """Buurten and wijken with their parents' codes and names, from one frame per level."""
+    gemeente, wijken, buurten = frames["gemeente"], frames["wijk"], frames["buurt"]
+    wijken = wijken.assign(gemeentecode="GM" + wijken["wijkcode"].str[2:6]).merge(
+        gemeente[["gemeentecode", "gemeentenaam"]], on="gemeentecode", how="left")
+    buurten = buurten.assign(wijkcode="WK" + buurten["buurtcode"].str[2:8]).merge(
+        wijken[["wijkcode", "wijknaam", "gemeentecode", "gemeentenaam"]], on="wijkcode", how="left")
+    return Gebieden(
+        gemeente=gemeente[COLUMNS["gemeente"] + AREA_COLUMNS].reset_index(drop=True),
+        wijken=wijken[COLUMNS["wijk"] + AREA_COLUMNS].sort_values("wijkcode", ignore_index=True),
+        buurten=buurten[COLUMNS["buurt"] + AREA_COLUMNS].sort_values("buurtcode", ignore_index=True),
+    )

@@ -8,7 +8,9 @@ two herkomst groups) gets ``__2``, ``__3`` in order of appearance.
 
 from __future__ import annotations
 
+import json
 import re
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -17,11 +19,11 @@ from geo._online import call_cbs
 from geo._records import Loaded, combine, rejections
 from geo._tables import read_csv_text
 from wijkatlas.errors import SourceError, ValidationError
-from wijkatlas.settings import CBS_CATALOG_URL, CBS_MISSING_SYMBOLS, CBS_SENTINEL_MAX, CBS_SENTINEL_MEANING
+from wijkatlas.settings import (CBS_CATALOG_URL, CBS_DATA_PROPERTIES, CBS_MISSING_SYMBOLS, CBS_SENTINEL_MAX,
+                                CBS_SENTINEL_MEANING)
 
-REGION_STEMS = {"Gemeentenaam": "gemeentenaam", "SoortRegio": "soort_regio", "Codering": "gebiedscode"}
+REGION_STEMS = {"Gemeentenaam", "SoortRegio", "Codering"}
 TEXT_STEMS = {"IndelingswijzigingGemeenteWijkBuurt", "MeestVoorkomendePostcode", "Dekkingspercentage"}
-SOORT_REGIO = {"Gemeente": "gemeente", "Wijk": "wijk", "Buurt": "buurt"}
 CODE_PATTERN = r"(GM\d{4}|WK\d{6}|BU\d{8})"
 LONG_COLUMNS = ["gebiedscode", "soort_regio", "gebiedsnaam", "peiljaar", "variabele", "waarde", "status"]
 
@@ -37,10 +39,29 @@ def column_stems(columns: list[str]) -> dict[str, str]:
     return mapping
 
 
-def load_kerncijfers(source: Path, *, peiljaar: int, gemeentecode: str) -> Loaded:
-    """Read a kerncijfers table as ``cbsodata`` returns it, saved as CSV (``wijkatlas fetch`` writes these).
+def padded_codes(codes: pd.Series) -> pd.Series:
+    """Region codes as CBS writes them, without its trailing blanks: ``"GM400 "`` -> ``"GM0400"``.
 
-    A StatLine CSV export (``;``-separated, ``.`` for secret values) reads the same way.
+    Digits lost to a spreadsheet (``WK40000``) are padded to four (gemeente), six (wijk) or eight (buurt).
+    """
+    text = codes.astype("string").str.strip().str.upper()
+    parts = text.str.extract(r"^(GM|WK|BU)(\d+)$")
+    width = parts[0].map({"GM": 4, "WK": 6, "BU": 8})
+    fixable = parts[1].notna() & (parts[1].str.len() <= width)
+    padded = parts[0] + pd.Series([d.zfill(int(w)) if ok else "" for d, w, ok in
+                                   zip(parts[1].fillna(""), width.fillna(0), fixable)], index=codes.index)
+    return text.where(~fixable, padded)
+
+
+def load_kerncijfers(source: Path, *, peiljaar: int, gemeentecode: str, sep: str | None = None,
+                     encoding: str | None = None) -> Loaded:
+    """Read a kerncijfers table in any layout CBS delivers it.
+
+    Read are cbsodata's record list saved as JSON, the OData ``TypedDataSet``
+    JSON (``{"value": [...]}``), the CSV that cbsodata and pandas write (``wijkatlas
+    fetch`` writes these), and a StatLine CSV export (``;``, quoted, ``.`` for
+    secret values, column titles instead of keys). Any subset of columns and of
+    regions will do; only the region code (``Codering``) is required.
 
     Returns
     -------
@@ -50,8 +71,50 @@ def load_kerncijfers(source: Path, *, peiljaar: int, gemeentecode: str) -> Loade
         missing), status (None, or why CBS did not publish the value). Rows of
         other municipalities count as read but are not returned.
     """
-    table = read_csv_text(source)
+    if source.suffix.lower() == ".json":
+        table = _read_json(source)
+    else:
+        table = keys_from_titles(read_csv_text(source, sep=sep, encoding=encoding))
     return validate_kerncijfers(table, source=str(source), peiljaar=peiljaar, gemeentecode=gemeentecode)
+
+
+def _read_json(source: Path) -> pd.DataFrame:
+    """cbsodata's record list, or an OData answer whose ``value`` holds it, with every value as text."""
+    if not source.is_file():
+        raise SourceError("bestand niet gevonden", source=source)
+    try:
+        document = json.loads(source.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SourceError(f"geen geldige JSON: {error}", source=source) from None
+    records = document.get("value") if isinstance(document, dict) else document
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise SourceError("verwacht een lijst van records (cbsodata) of een OData-antwoord met 'value'",
+                          source=source)
+    if not records:
+        raise SourceError("bevat geen records", source=source)
+    return pd.DataFrame.from_records(records).astype("string")
+
+
+def keys_from_titles(table: pd.DataFrame) -> pd.DataFrame:
+    """A StatLine CSV export's column titles (``Bevolking/Aantal inwoners (aantal)``) as CBS keys.
+
+    Titles are looked up in CBS's DataProperties of the kerncijfers (the keys'
+    stems are the same in every year); a table that already has keys is returned as is.
+    """
+    if "WijkenEnBuurten" in table.columns or "Wijken en buurten" not in table.columns:
+        return table
+    keys = {_title(p["Title"]): p["Key"] for p in _data_properties() if p.get("Key")}
+    return table.rename(columns=lambda column: keys.get(_title(column), column))
+
+
+def _title(column: str) -> str:
+    """``"Regioaanduiding/Codering (code)"`` -> ``"codering"``."""
+    return re.sub(r"\s*\([^()]*\)$", "", column.split("/")[-1]).strip().lower()
+
+
+@cache
+def _data_properties() -> list[dict]:
+    return json.loads(CBS_DATA_PROPERTIES.read_text(encoding="utf-8"))
 
 
 def download_kerncijfers(table_id: str, *, gemeentecode: str) -> pd.DataFrame:
@@ -84,21 +147,24 @@ def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gem
     """
     stems = column_stems([c for c in table.columns if c not in ("ID", "WijkenEnBuurten")])
     by_stem = {stem: key for key, stem in stems.items()}
-    missing = [s for s in REGION_STEMS if s not in by_stem]
-    if missing or "WijkenEnBuurten" not in table.columns:
-        raise ValidationError(
-            [f"kolom {s}_<n> ontbreekt" for s in missing] + (["kolom WijkenEnBuurten ontbreekt"]
-                                                            if "WijkenEnBuurten" not in table.columns else []),
-            source=source,
-        )
+    names = (table["WijkenEnBuurten"].astype("string").str.strip() if "WijkenEnBuurten" in table.columns
+             else pd.Series(pd.NA, index=table.index, dtype="string"))
+    if "Codering" in by_stem:
+        code_field, codes = by_stem["Codering"], table[by_stem["Codering"]]
+    elif names.str.fullmatch(r"(GM|WK|BU)\d+").any():  # the OData TypedDataSet: codes, no names
+        code_field, codes, names = "WijkenEnBuurten", names, pd.Series(pd.NA, index=table.index, dtype="string")
+    else:
+        raise ValidationError([f"geen kolom met gebiedscodes: verwacht Codering_<n> (of codes in WijkenEnBuurten); "
+                               f"kolommen: {list(table.columns)[:8]}"], source=source)
     rows = pd.Series(table.index + 2, index=table.index)
-    regions = pd.DataFrame({name: table[by_stem[s]].astype("string").str.strip() for s, name in REGION_STEMS.items()})
-    regions["gebiedsnaam"] = table["WijkenEnBuurten"].astype("string").str.strip()
-    regions["soort_regio"] = regions["soort_regio"].map(SOORT_REGIO)
+    regions = pd.DataFrame({"gebiedscode": padded_codes(codes), "gebiedsnaam": names})
+    regions["soort_regio"] = regions["gebiedscode"].str[:2].map({"GM": "gemeente", "WK": "wijk", "BU": "buurt"})
+    regions["gebiedsnaam"] = regions["gebiedsnaam"].where(~regions["gebiedsnaam"].str.fullmatch(CODE_PATTERN).fillna(
+        False))
 
     bad_code = ~regions["gebiedscode"].str.fullmatch(CODE_PATTERN).fillna(False)
-    rejected = [rejections(source, rows[bad_code], regions["gebiedscode"][bad_code], by_stem["Codering"],
-                           regions["gebiedscode"][bad_code], "gebied_onbekend")]
+    rejected = [rejections(source, rows[bad_code], regions["gebiedscode"][bad_code], code_field,
+                           codes.astype("string")[bad_code], "gebied_onbekend")]
     own = ~bad_code & (regions["gebiedscode"].str[2:6] == gemeentecode[2:])
 
     measures = [key for key, stem in stems.items()
@@ -125,14 +191,7 @@ def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gem
     long = long.join(regions.loc[own, ["gebiedscode", "soort_regio", "gebiedsnaam"]])
     long["peiljaar"] = peiljaar
     records = long[LONG_COLUMNS].reset_index(drop=True)
-    if not (regions.loc[own, "gebiedscode"] == gemeentecode).any():
-        raise SourceError(f"geen rij voor gemeente {gemeentecode}; is dit de tabel van deze gemeente?", source=source)
+    if not own.any():
+        raise SourceError(f"geen rijen van gemeente {gemeentecode} (codes GM{gemeentecode[2:]}, WK{gemeentecode[2:]}…, "
+                          f"BU{gemeentecode[2:]}…); is dit de tabel van deze gemeente?", source=source)
     return Loaded(records=records, rejected=combine(rejected), read=len(table))
-
-
-def wide_kerncijfers(long: pd.DataFrame) -> pd.DataFrame:
-    """One row per area and peiljaar, one column per variable (for joins and exports)."""
-    keys = ["gebiedscode", "peiljaar"]
-    wide = long.pivot(index=keys, columns="variabele", values="waarde")
-    names = long.drop_duplicates(keys).set_index(keys)[["soort_regio", "gebiedsnaam"]]
-    return names.join(wide).reset_index().rename_axis(columns=None)

@@ -18,8 +18,9 @@ import pandas as pd
 from geo._records import Loaded, combine, refuse_if_mostly_rejected, rejections
 from geo.assign import assign_to_buurt
 from geo.bag import load_verblijfsobjecten
+from geo.areas import cbs_areas, control_lines
 from geo.gebieden import Gebieden, load_gebieden
-from geo.kerncijfers import load_kerncijfers
+from geo.kerncijfers import LONG_COLUMNS, load_kerncijfers
 from geo.raster import zonal_statistics
 from geo.registrations import load_registration
 from wijkatlas.config import BuildConfig
@@ -64,35 +65,51 @@ def build_layers(config: BuildConfig, *, progress: Progress = lambda message: No
 
     with timer("Gebiedsindeling laden"):
         gebieden = load_gebieden(config.gebieden, gemeentecode=config.gemeentecode)
-        files.append(("gebieden", config.gebieden))
-    timer.note(f"{len(gebieden.wijken)} wijken, {len(gebieden.buurten)} buurten")
+        files += [("gebieden", boundary.file) for boundary in config.gebieden]
+    derived = f" (afgeleid uit de buurtcodes: {', '.join(gebieden.afgeleid)})" if gebieden.afgeleid else ""
+    timer.note(f"{len(gebieden.wijken)} wijken, {len(gebieden.buurten)} buurten{derived}")
 
-    with timer("CBS kerncijfers laden"):
-        kerncijfers, outcome, kerncijfers_rejected = _kerncijfers(config, gebieden)
-        outcomes.append(outcome)
-        rejected.append(kerncijfers_rejected)
-        files += [(f"kerncijfers_{k.peiljaar}", k.file) for k in config.kerncijfers]
-    timer.note(f"{outcome.toegewezen} rijen van {len(config.kerncijfers)} peiljaren")
-
-    with timer("BAG verblijfsobjecten laden en toewijzen"):
-        bag = load_verblijfsobjecten(config.bag, layer=config.bag_layer)
-        refuse_if_mostly_rejected(bag, source=str(config.bag))
-        verblijfsobjecten = assign(bag.records, gebieden.buurten)
-        outcomes.append(_outcome("bag_verblijfsobjecten", "BAG verblijfsobjecten", config.bag, bag, verblijfsobjecten))
-        rejected.append(bag.rejected)
-        files.append(("bag_verblijfsobjecten", config.bag))
-    timer.note(_summary(outcomes[-1]))
+    if config.kerncijfers:
+        with timer("CBS kerncijfers laden"):
+            kerncijfers, outcome, kerncijfers_rejected = _kerncijfers(config, gebieden)
+            outcomes.append(outcome)
+            rejected.append(kerncijfers_rejected)
+            files += [(f"kerncijfers_{k.peiljaar}", k.file) for k in config.kerncijfers]
+        levels = ", ".join(sorted(set(kerncijfers["soort_regio"])))
+        timer.note(f"{outcome.toegewezen} rijen van {len(config.kerncijfers)} peiljaren (niveaus: {levels})")
+    else:
+        kerncijfers = pd.DataFrame({column: pd.Series(dtype="object") for column in LONG_COLUMNS})
+        timer.note("geen kerncijfers opgegeven: indicatoren uit CBS-cijfers worden niet berekend")
+    gebieden = gebieden.with_names(_area_names(kerncijfers) | {config.gemeentecode: config.gemeentenaam})
+    gebieden, control = cbs_areas(gebieden, kerncijfers)
+    for line in control_lines(control):
+        timer.note(line)
 
     layers: dict[str, pd.DataFrame] = {
         "gemeente": gebieden.gemeente,
         "wijken": gebieden.wijken,
         "buurten": gebieden.buurten,
+        "gebieden_controle": control,
         "kerncijfers": kerncijfers,
-        "bag_verblijfsobjecten": verblijfsobjecten,
     }
+    verblijfsobjecten = None
+    if config.bag is not None:
+        with timer("BAG verblijfsobjecten laden en toewijzen"):
+            bag = load_verblijfsobjecten(config.bag, layer=config.bag_layer)
+            refuse_if_mostly_rejected(bag, source=str(config.bag))
+            verblijfsobjecten = bag.records
+            layers["bag_verblijfsobjecten"] = assign(bag.records, gebieden.buurten)
+            outcomes.append(_outcome("bag_verblijfsobjecten", "BAG verblijfsobjecten", config.bag, bag,
+                                     layers["bag_verblijfsobjecten"]))
+            rejected.append(bag.rejected)
+            files.append(("bag_verblijfsobjecten", config.bag))
+        timer.note(_summary(outcomes[-1]))
+    else:
+        timer.note("geen BAG opgegeven: indicatoren uit de BAG worden niet berekend")
+
     for spec in config.registrations:
         with timer(f"Registratie '{spec.name}' laden en toewijzen"):
-            loaded = load_registration(spec, verblijfsobjecten=bag.records)
+            loaded = load_registration(spec, verblijfsobjecten=verblijfsobjecten)
             refuse_if_mostly_rejected(loaded, source=str(spec.file))
             layers[spec.name] = assign(loaded.records, gebieden.buurten)
             outcomes.append(_outcome(spec.name, spec.title or spec.name, spec.file, loaded, layers[spec.name]))
@@ -119,7 +136,8 @@ def _kerncijfers(config: BuildConfig, gebieden: Gebieden) -> tuple[pd.DataFrame,
     tables, rejected = [], []
     read = outside = 0
     for source in config.kerncijfers:
-        loaded = load_kerncijfers(source.file, peiljaar=source.peiljaar, gemeentecode=config.gemeentecode)
+        loaded = load_kerncijfers(source.file, peiljaar=source.peiljaar, gemeentecode=config.gemeentecode,
+                                  sep=source.sep, encoding=source.encoding)
         rows = loaded.records.drop_duplicates("gebiedscode")
         unknown = rows[~rows["gebiedscode"].isin(known)]
         rejected.append(loaded.rejected)
@@ -135,6 +153,12 @@ def _kerncijfers(config: BuildConfig, gebieden: Gebieden) -> tuple[pd.DataFrame,
     outcome = SourceOutcome("kerncijfers", "CBS Kerncijfers wijken en buurten", files, read, assigned, outside,
                             len(rejected_rows))
     return table, outcome, rejected_rows
+
+
+def _area_names(kerncijfers: pd.DataFrame) -> dict[str, str]:
+    """Each area's name as CBS writes it in its latest peiljaar (for levels dissolved from codes)."""
+    named = kerncijfers.dropna(subset=["gebiedsnaam"]).sort_values("peiljaar")
+    return named.drop_duplicates("gebiedscode", keep="last").set_index("gebiedscode")["gebiedsnaam"].to_dict()
 
 
 def _outcome(bron: str, titel: str, path: Path, loaded: Loaded, assigned: gpd.GeoDataFrame) -> SourceOutcome:

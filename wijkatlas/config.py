@@ -12,14 +12,18 @@ from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 
-from indicators.catalog import DEFAULT_CATALOG
+from geo.gebieden import BoundaryFile
 from geo.registrations import GEO_FORMATS, GeometryJoin, RegistrationSpec
+from indicators.catalog import DEFAULT_CATALOG
 from wijkatlas.errors import ConfigError
 
 SECTIONS = {"gemeente", "gebieden", "kerncijfers", "bag", "raster", "registraties", "indicators", "rekenen"}
 ENGINES = ("lokaal", "dask")
 RESERVED_LAYERS = {"gemeente", "wijken", "buurten", "kerncijfers", "bag_verblijfsobjecten", "reconciliatie",
                    "afgekeurd", "bronnen"}
+BOUNDARY_KEYS = {"file", "layer", "crs", "code", "naam"}
+#: [gebieden] may name one file for every level, or a table per level
+BOUNDARY_LEVELS = ("buurten", "wijken", "gemeenten")
 REGISTRATION_KEYS = {
     "title", "file", "layer", "sep", "encoding", "decimal", "id", "x", "y", "lon", "lat", "xy_crs", "postcode",
     "huisnummer", "huisletter", "category", "categories", "date", "date_format", "attributes", "geometry",
@@ -30,6 +34,8 @@ REGISTRATION_KEYS = {
 class KerncijfersSource:
     file: Path
     peiljaar: int
+    sep: str | None = None
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,9 +66,11 @@ class BuildConfig:
     path: Path
     gemeentecode: str
     gemeentenaam: str
-    gebieden: Path
+    #: one boundary file, or one per level (buurten at least)
+    gebieden: tuple[BoundaryFile, ...]
     kerncijfers: tuple[KerncijfersSource, ...]
-    bag: Path
+    #: BAG verblijfsobjecten; ``None`` when the build has no BAG
+    bag: Path | None
     bag_layer: str | None
     rasters: tuple[RasterSource, ...]
     registrations: tuple[RegistrationSpec, ...]
@@ -88,7 +96,7 @@ def load_config(path: Path) -> BuildConfig:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: geen geldige TOML: {error}") from error
     checker = _Checker(path)
-    checker.keys("", raw, allowed=SECTIONS, required={"gemeente", "gebieden", "bag"})
+    checker.keys("", raw, allowed=SECTIONS, required={"gemeente", "gebieden"})
     base = path.parent
 
     gemeente = raw.get("gemeente", {})
@@ -97,16 +105,23 @@ def load_config(path: Path) -> BuildConfig:
     if not re.fullmatch(r"GM\d{4}", code):
         checker.problem(f"gemeente.code is '{code}' maar moet de vorm GMxxxx hebben")
 
-    gebieden = raw.get("gebieden", {})
-    checker.keys("gebieden", gebieden, allowed={"file"}, required={"file"})
-    bag = raw.get("bag", {})
-    checker.keys("bag", bag, allowed={"file", "layer"}, required={"file"})
+    gebieden = _boundaries(raw.get("gebieden", {}), base, checker)
+    bag = raw.get("bag")
+    if bag is not None:
+        checker.keys("bag", bag, allowed={"file", "layer"}, required={"file"})
+        if isinstance(bag, dict) and not str(bag.get("file", "x")).strip():
+            checker.problem("bag.file is leeg; geef het BAG-bestand op, of laat [bag] weg als je geen BAG hebt")
 
     kerncijfers = []
     for i, entry in enumerate(raw.get("kerncijfers", [])):
-        checker.keys(f"kerncijfers[{i}]", entry, allowed={"file", "peiljaar"}, required={"file", "peiljaar"})
-        if "file" in entry and "peiljaar" in entry:
-            kerncijfers.append(KerncijfersSource(base / entry["file"], int(entry["peiljaar"])))
+        checker.keys(f"kerncijfers[{i}]", entry, allowed={"file", "peiljaar", "sep", "encoding"},
+                     required={"file", "peiljaar"})
+        peiljaar = entry.get("peiljaar")
+        if "peiljaar" in entry and not (isinstance(peiljaar, int) and 1900 < peiljaar < 2200):
+            checker.problem(f"kerncijfers[{i}].peiljaar is '{peiljaar}' maar moet een jaartal zijn, bv. 2024")
+        elif "file" in entry:
+            kerncijfers.append(KerncijfersSource(base / entry["file"], peiljaar, entry.get("sep"),
+                                                 entry.get("encoding")))
     years = [k.peiljaar for k in kerncijfers]
     if len(set(years)) != len(years):
         checker.problem(f"kerncijfers: peiljaar komt dubbel voor in {years}")
@@ -129,15 +144,46 @@ def load_config(path: Path) -> BuildConfig:
     indicators = raw.get("indicators", {})
     checker.keys("indicators", indicators, allowed={"catalog", "peiljaar"}, required=set())
     catalog = base / indicators["catalog"] if "catalog" in indicators else DEFAULT_CATALOG
-    peiljaar = int(indicators.get("peiljaar", max(years, default=date.today().year)))
+    peiljaar = indicators.get("peiljaar", max(years, default=date.today().year))
+    if not isinstance(peiljaar, int) or isinstance(peiljaar, bool):
+        checker.problem(f"indicators.peiljaar is '{peiljaar}' maar moet een jaartal zijn, bv. 2024")
+        peiljaar = max(years, default=date.today().year)
     compute = _compute(raw.get("rekenen", {}), checker)
+    if bag is None:
+        for registration in registrations:
+            if registration.postcode and registration.huisnummer:
+                checker.problem(f"registraties.{registration.name}: postcode + huisnummer zoekt adressen op in de "
+                                "BAG, maar [bag] ontbreekt; voeg [bag] toe of geef x+y, lon+lat of geometry")
     checker.raise_if_any()
     return BuildConfig(
-        path=path, gemeentecode=code, gemeentenaam=str(gemeente["naam"]), gebieden=base / gebieden["file"],
-        kerncijfers=tuple(sorted(kerncijfers, key=lambda k: k.peiljaar)), bag=base / bag["file"],
-        bag_layer=bag.get("layer"), rasters=tuple(rasters), registrations=tuple(registrations),
-        catalog=catalog, peiljaar=peiljaar, compute=compute,
+        path=path, gemeentecode=code, gemeentenaam=str(gemeente["naam"]), gebieden=gebieden,
+        kerncijfers=tuple(sorted(kerncijfers, key=lambda k: k.peiljaar)),
+        bag=base / bag["file"] if bag is not None else None, bag_layer=bag.get("layer") if bag else None,
+        rasters=tuple(rasters), registrations=tuple(registrations), catalog=catalog, peiljaar=peiljaar,
+        compute=compute,
     )
+
+
+def _boundaries(entry: object, base: Path, checker: _Checker) -> tuple[BoundaryFile, ...]:
+    """``[gebieden]``: ``file`` (+ layer, crs, code, naam), or one such table per level."""
+    if not isinstance(entry, dict):
+        checker.problem("gebieden moet een tabel zijn")
+        return ()
+    levels = [level for level in BOUNDARY_LEVELS if level in entry]
+    if levels:
+        checker.keys("gebieden", entry, allowed=set(BOUNDARY_LEVELS), required={"buurten"})
+        tables = [(f"gebieden.{level}", entry[level]) for level in levels]
+    else:
+        tables = [("gebieden", entry)]
+    files = []
+    for where, table in tables:
+        checker.keys(where, table, allowed=BOUNDARY_KEYS, required={"file"})
+        if isinstance(table, dict) and str(table.get("file", "")).strip():
+            files.append(BoundaryFile(base / table["file"], table.get("layer"), table.get("crs"), table.get("code"),
+                                      table.get("naam")))
+        elif isinstance(table, dict) and "file" in table:
+            checker.problem(f"{where}.file is leeg; geef het bestand met de buurtgrenzen op")
+    return tuple(files)
 
 
 def _compute(entry: dict, checker: _Checker) -> ComputeSettings:

@@ -23,7 +23,8 @@ CBS_MISSING_SYMBOLS = {".": "geheim of onbekend", "x": "geheim"}
 #: CBS StatLine (OData) catalogue used by cbsodata.
 CBS_CATALOG_URL = "opendata.cbs.nl"
 #: Kerncijfers wijken en buurten, table id per peiljaar.
-KERNCIJFERS_TABLES = {2022: "85318NED", 2023: "85618NED", 2024: "85984NED"}
+KERNCIJFERS_TABLES = {2019: "84583NED", 2020: "84799NED", 2021: "85039NED", 2022: "85318NED", 2023: "85618NED",
+                      2024: "85984NED"}
 
 #: PDOK OGC API Features services; {jaar} is the year of the wijk- en buurtkaart.
 PDOK_WIJKENBUURTEN_URL = "https://api.pdok.nl/cbs/wijken-en-buurten-{jaar}/ogc/v1"
@@ -40,4 +41,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DATA_DIR = REPO_ROOT / "data"
 DEMO_CONFIG = DEMO_DATA_DIR / "demo.toml"
 DEFAULT_OUT_DIR = Path("out")
+#: CBS's column list of the kerncijfers (key, title, unit): maps StatLine export titles to keys.
+CBS_DATA_PROPERTIES = DEMO_DATA_DIR / "reference" / "cbs_85984NED_DataProperties.json"
 STORE_NAME = "datapakhuis.gpkg"

@@ -86,7 +86,7 @@ def test_missing_layer_and_unknown_gemeente_are_reported(tmp_path):
     path = tmp_path / "half.gpkg"
     gpd.GeoDataFrame({"gemeentecode": ["GM0001"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=28992).to_file(
         path, layer="gemeenten", engine="pyogrio")
-    with pytest.raises(SourceError, match=r"lagen \['wijken', 'buurten'\] ontbreken"):
+    with pytest.raises(SourceError, match=r"geen buurten van GM0001 gevonden .* in \['half.gpkg:gemeenten'\]"):
         load_gebieden(path, gemeentecode="GM0001")
     with pytest.raises(ValidationError, match=r"bevat niets voor GM0002"):
         load_gebieden(DEMO_KAART, gemeentecode="GM0002")

@@ -3,8 +3,8 @@ import pytest
 import responses
 from responses import matchers
 
-from helpers import REPO, recorded
-from geo.kerncijfers import column_stems, fetch_kerncijfers, load_kerncijfers, wide_kerncijfers
+from helpers import FIXTURES, REPO, recorded
+from geo.kerncijfers import column_stems, fetch_kerncijfers, load_kerncijfers, padded_codes
 from wijkatlas.errors import SourceError, ValidationError
 
 ODATA = "https://opendata.cbs.nl/ODataFeed/odata/85984NED"
@@ -66,24 +66,24 @@ def test_a_value_that_is_no_number_names_row_and_field(tmp_path):
         load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001")
 
 
-def test_missing_region_columns_and_wrong_gemeente_are_refused(tmp_path):
+def test_missing_code_column_and_wrong_gemeente_are_refused(tmp_path):
     path = tmp_path / "k.csv"
     path.write_text("ID,WijkenEnBuurten,AantalInwoners_4\n0,Proefdorp,1200\n")
-    with pytest.raises(ValidationError, match=r"kolom Gemeentenaam_<n> ontbreekt"):
+    with pytest.raises(ValidationError, match=r"geen kolom met gebiedscodes: verwacht Codering_<n>"):
         load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001")
     other = write_table(tmp_path / "k2.csv", ["0,Elders,Elders,Gemeente,GM0002,800,90"])
-    with pytest.raises(SourceError, match=r"geen rij voor gemeente GM0001"):
+    with pytest.raises(SourceError, match=r"geen rijen van gemeente GM0001"):
         load_kerncijfers(other, peiljaar=2024, gemeentecode="GM0001")
 
 
-def test_wide_table_has_one_row_per_area():
+def test_demo_table_has_every_area_once_per_variable():
     loaded = load_kerncijfers(REPO / "data/cbs/kerncijfers_85984NED.csv", peiljaar=2024, gemeentecode="GM9901")
-    wide = wide_kerncijfers(loaded.records)
-    assert len(wide) == 51 and wide["gebiedscode"].is_unique
-    buurten = wide[wide["soort_regio"] == "buurt"]
-    gemeente = wide[wide["soort_regio"] == "gemeente"]
+    inwoners = loaded.records[loaded.records["variabele"] == "AantalInwoners"]
+    assert len(inwoners) == 51 and inwoners["gebiedscode"].is_unique
+    buurten = inwoners[inwoners["soort_regio"] == "buurt"]
+    gemeente = inwoners[inwoners["soort_regio"] == "gemeente"]
     # buurt counts are rounded to 5, so they add up to the gemeente's within 2.5 per buurt
-    assert abs(buurten["AantalInwoners"].sum() - gemeente["AantalInwoners"].iloc[0]) <= 2.5 * len(buurten)
+    assert abs(buurten["waarde"].sum() - gemeente["waarde"].iloc[0]) <= 2.5 * len(buurten)
 
 
 @responses.activate
@@ -101,3 +101,62 @@ def test_cbsodata_download_asks_only_for_this_municipality():
     assert records.loc[("BU04000001", "GemiddeldeWOZWaardeVanWoningen"), "status"] == "ontbreekt"
     assert records.loc[("BU04000000", "AantalInwoners"), "gebiedsnaam"] == "Centrum"  # dimension title
     assert loaded.read == 4
+
+
+def test_region_codes_are_padded_as_cbs_pads_them():
+    codes = pd.Series(["GM0534    ", "wk053400", "WK53401", "BU5340000", "GM12345", None])
+    assert padded_codes(codes).tolist()[:5] == ["GM0534", "WK053400", "WK053401", "BU05340000", "GM12345"]
+    assert pd.isna(padded_codes(codes).iloc[5])
+
+
+CBSODATA_RECORDS = [  # as cbsodata.get_data returns them: keys as columns, titles for the region dimension
+    {"ID": 0, "WijkenEnBuurten": "Proefdorp", "Gemeentenaam_1": "Proefdorp                               ",
+     "SoortRegio_2": "Gemeente  ", "Codering_3": "GM0001    ", "AantalInwoners_5": 1200, "Bevolkingsdichtheid_34": 350,
+     "OppervlakteLand_123": 343},
+    {"ID": 1, "WijkenEnBuurten": "Wijk 00 Kern", "Gemeentenaam_1": "Proefdorp                               ",
+     "SoortRegio_2": "Wijk      ", "Codering_3": "WK000100  ", "AantalInwoners_5": 1200, "Bevolkingsdichtheid_34": None,
+     "OppervlakteLand_123": 343},
+]
+
+
+@pytest.mark.parametrize("layout", ["records", "odata"])
+def test_cbsodata_json_record_list_and_odata_answer_are_read(tmp_path, layout):
+    import json
+    path = tmp_path / "kerncijfers_85984NED.json"
+    document = CBSODATA_RECORDS if layout == "records" else {"odata.metadata": "…", "value": CBSODATA_RECORDS}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    records = load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001").records.set_index(
+        ["gebiedscode", "variabele"])
+    assert records.loc[("GM0001", "AantalInwoners"), "waarde"] == 1200
+    assert records.loc[("WK000100", "OppervlakteLand"), "waarde"] == 343
+    assert records.loc[("WK000100", "AantalInwoners"), "gebiedsnaam"] == "Wijk 00 Kern"
+    assert records.loc[("WK000100", "Bevolkingsdichtheid"), "status"] == "ontbreekt"
+    assert set(records["soort_regio"]) == {"gemeente", "wijk"}  # wijk rows without buurt rows are normal
+
+
+def test_typed_dataset_with_codes_in_the_region_dimension_is_read():
+    loaded = load_kerncijfers(FIXTURES / "cbs" / "85984NED_TypedDataSet.json", peiljaar=2024, gemeentecode="GM0400")
+    records = loaded.records.set_index(["gebiedscode", "variabele"])
+    assert records.loc[("WK040000", "AantalInwoners"), "waarde"] == 2555
+    assert records.loc[("BU04000000", "AantalInwoners"), "soort_regio"] == "buurt"
+
+
+def test_statline_csv_export_with_titles_quotes_and_dots_is_read(tmp_path):
+    path = tmp_path / "Kerncijfers_wijken_en_buurten_2024.csv"
+    path.write_text(
+        '"ID";"Wijken en buurten";"Regioaanduiding/Gemeentenaam (naam)";"Regioaanduiding/Soort regio (omschrijving)";'
+        '"Regioaanduiding/Codering (code)";"Bevolking/Aantal inwoners (aantal)";'
+        '"Bevolking/Bevolkingsdichtheid (aantal inwoners per km²)"\n'
+        '"0";"Proefdorp";"Proefdorp";"Gemeente";"GM0001";"1200";"350"\n'
+        '"1";"Wijk 00 Kern";"Proefdorp";"Wijk";"WK000100";"1200";"."\n', encoding="utf-8")
+    records = load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001").records.set_index(
+        ["gebiedscode", "variabele"])
+    assert records.loc[("WK000100", "AantalInwoners"), "waarde"] == 1200
+    assert records.loc[("WK000100", "Bevolkingsdichtheid"), "status"] == "geheim of onbekend"
+
+
+def test_kerncijfers_json_that_is_no_record_list_is_one_clear_error(tmp_path):
+    path = tmp_path / "k.json"
+    path.write_text('{"rows": 3}', encoding="utf-8")
+    with pytest.raises(SourceError, match=r"k\.json: verwacht een lijst van records"):
+        load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001")
