@@ -17,6 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from api_config.collections import CollectionSpec
 from geo.store import read_layer, write_store
@@ -36,9 +37,29 @@ LICENCE_URLS = {
 DEFINITIONS_COLLECTION = "indicatordefinities"
 
 
-def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], api_dir: Path) -> Path:
-    """Write the published layers of ``store`` and their metadata to ``api_dir``; returns the metadata file."""
-    frames = {spec.id: published_frame(store, spec) for spec in specs}
+def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], api_dir: Path) -> tuple[Path, list[str]]:
+    """Write the published layers of ``store`` and their metadata to ``api_dir``.
+
+    A collection whose layer the build did not write (its source was not given),
+    or whose indicators were not computed, is left out.
+
+    Returns
+    -------
+    tuple
+        The metadata file, and a Dutch line per collection left out.
+    """
+    present = set(pyogrio.list_layers(store)[:, 0])
+    frames, skipped = {}, []
+    for spec in specs:
+        frame = published_frame(store, spec) if spec.layer in present else None
+        if frame is None:
+            what = f"geen indicatoren {list(spec.indicators)}" if spec.layer in present else f"laag {spec.layer} ontbreekt"
+            skipped.append(f"collectie {spec.id} weggelaten: {what} (bron niet opgegeven of niets berekend)")
+        else:
+            frames[spec.id] = frame
+            if absent := [c for c in spec.columns or () if spec.rename.get(c, c) not in frame.columns]:
+                skipped.append(f"collectie {spec.id}: kolom(men) {absent} ontbreken in de bron en worden niet gepubliceerd")
+    specs = [spec for spec in specs if spec.id in frames]
     area = read_layer(store, "gemeente")
     described = [_describe(spec, frames[spec.id], catalog, store, area) for spec in specs]
     for intern, name in ((False, PUBLIC_FILE), (True, INTERN_FILE)):
@@ -54,20 +75,20 @@ def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], a
     }
     target = api_dir / METADATA_FILE
     target.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
-    return target
+    return target, skipped
 
 
-def published_frame(store: Path, spec: CollectionSpec) -> pd.DataFrame:
-    """The rows and columns ``spec`` publishes from the datapakhuis at ``store``."""
+def published_frame(store: Path, spec: CollectionSpec) -> pd.DataFrame | None:
+    """The rows and columns ``spec`` publishes from the datapakhuis at ``store`` (``None``: no indicators)."""
     if spec.indicators:
         frame = _time_series(store, spec)
+        if frame is None:
+            return None
     else:
         frame = read_layer(store, spec.layer)
-        if spec.columns is not None:
-            if missing := [c for c in spec.columns if c not in frame.columns]:
-                raise ConfigError(f"collectie {spec.id}: laag {spec.layer} mist kolom(men) {missing}")
-            keep = list(spec.columns) + (["geometry"] if isinstance(frame, gpd.GeoDataFrame) else [])
-            frame = frame[keep]
+        if spec.columns is not None:  # a column the registration does not have is not published
+            keep = [c for c in spec.columns if c in frame.columns]
+            frame = frame[keep + (["geometry"] if isinstance(frame, gpd.GeoDataFrame) else [])]
         frame = frame.rename(columns=spec.rename)
     if spec.id_field not in frame.columns:
         raise ConfigError(f"collectie {spec.id}: id-veld {spec.id_field!r} ontbreekt")
@@ -76,13 +97,13 @@ def published_frame(store: Path, spec: CollectionSpec) -> pd.DataFrame:
     return frame
 
 
-def _time_series(store: Path, spec: CollectionSpec) -> gpd.GeoDataFrame:
+def _time_series(store: Path, spec: CollectionSpec) -> gpd.GeoDataFrame | None:
     """One feature per area and peiljaar with the indicators ``spec`` names as columns (value and status)."""
     long = read_layer(store, spec.layer)
     chosen = long["indicator"].map(lambda name: any(fnmatch.fnmatch(name, p) for p in spec.indicators))
     rows = long[chosen & (long["niveau"] == spec.level)]
     if rows.empty:
-        raise ConfigError(f"collectie {spec.id}: geen indicatoren {list(spec.indicators)} op niveau {spec.level}")
+        return None
     code = f"{spec.level}code"
     wide = rows.pivot_table(index=["gebiedscode", "peiljaar"], columns="indicator", values="waarde",
                             aggfunc="first", dropna=False)
@@ -139,6 +160,8 @@ def _temporal_extent(spec: CollectionSpec, frame: pd.DataFrame, store: Path) -> 
     if spec.temporal == "peiljaren":
         years = frame["peiljaar"] if "peiljaar" in frame else read_layer(
             store, "indicatoren_lang_" + ("intern" if spec.intern else "openbaar"))["peiljaar"]
+        if years.dropna().empty:
+            return None
         return [f"{int(years.min())}-01-01T00:00:00Z", f"{int(years.max())}-12-31T23:59:59Z"]
     dates = pd.to_datetime(frame[spec.temporal]).dropna()
     return [dates.min().strftime("%Y-%m-%dT00:00:00Z"), dates.max().strftime("%Y-%m-%dT23:59:59Z")]

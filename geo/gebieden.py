@@ -322,6 +322,7 @@ def _hierarchy_problems(merged: dict[str, gpd.GeoDataFrame], gemeentecode: str) 
 
 def _assemble(frames: dict[str, gpd.GeoDataFrame]) -> Gebieden:
     """Buurten and wijken with their parents' codes and names, from one frame per level."""
+    frames = {level: frame.astype({column: "str" for column in COLUMNS[level][:2]}) for level, frame in frames.items()}
     gemeente, wijken, buurten = frames["gemeente"], frames["wijk"], frames["buurt"]
     wijken = wijken.assign(gemeentecode="GM" + wijken["wijkcode"].str[2:6]).merge(
         gemeente[["gemeentecode", "gemeentenaam"]], on="gemeentecode", how="left")

@@ -23,7 +23,7 @@ TERM_KEYS = set(TERM_KINDS) | {"field", "where", "where_contains", "where_range"
 INDICATOR_KEYS = {
     "title", "description", "theme", "unit", "kind", "numerator", "denominator", "value", "weight", "origins",
     "targets", "factor", "radius_m", "additive", "higher_is_better", "disclosure", "disclosure_min", "sources",
-    "owner", "levels", "peiljaren",
+    "owner", "levels", "peiljaren", "viewers",
 }
 TERM_SLOTS = {"numerator", "denominator", "value", "weight", "origins", "targets"}
 RULE_KEYS = {"description", "round_to", "min", "secret_range", "min_count"}
@@ -102,6 +102,8 @@ class Indicator:
     owner: str
     levels: tuple[str, ...]
     peiljaren: tuple[int, ...] | None
+    #: the maps that show it as context besides the gebiedsprofiel (e.g. ``sport``)
+    viewers: tuple[str, ...] = ()
 
     @property
     def licence(self) -> str:
@@ -241,6 +243,7 @@ def _indicator(problems, indicator_id, entry, defaults, sets, rules, sources, ba
         sources=tuple(sources[s] for s in entry.get("sources", [])),
         owner=entry.get("owner", defaults.get("owner", "")), levels=levels,
         peiljaren=tuple(entry["peiljaren"]) if "peiljaren" in entry else None,
+        viewers=tuple(entry.get("viewers", ())),
     )
 
 

@@ -53,7 +53,7 @@ def signalering(compared: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame) -
     wijken = compared[(compared["niveau"] == "wijk") & compared["indicator"].isin(direction)]
     latest = wijken.groupby("indicator")["peiljaar"].transform("max")
     wijken = wijken[wijken["peiljaar"] == latest]
-    sign = wijken["indicator"].map(lambda i: 1.0 if direction[i] else -1.0)
+    sign = wijken["indicator"].map({i: 1.0 if up else -1.0 for i, up in direction.items()}).astype(float)
     unfavourable = (wijken["z_score"].astype(float) * sign) <= -SIGNAL_Z
     theme = wijken["indicator"].map(lambda i: catalog.indicators[i].theme)
     title = wijken["indicator"].map(lambda i: catalog.indicators[i].title)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from indicators.availability import Availability, availability, basis_available
 from indicators.catalog import Catalog, Indicator, Term
 from indicators.formulas import value_from
 from indicators.terms import KEYS, TIMELESS, Datapakhuis, aggregate, evaluate, nearest_distances, select, set_years
@@ -17,8 +18,8 @@ from indicators.terms import KEYS, TIMELESS, Datapakhuis, aggregate, evaluate, n
 RESULT_COLUMNS = ["indicator", *KEYS, "teller", "noemer", "waarde", "records", "ontbrekend"]
 
 
-def compute_indicators(store: Datapakhuis, catalog: Catalog) -> pd.DataFrame:
-    """All indicators, unprotected (the *intern* figures), in long form.
+def compute_indicators(store: Datapakhuis, catalog: Catalog, available: Availability | None = None) -> pd.DataFrame:
+    """All indicators the sources allow (see :mod:`indicators.availability`), unprotected (*intern*), in long form.
 
     Returns
     -------
@@ -28,13 +29,20 @@ def compute_indicators(store: Datapakhuis, catalog: Catalog) -> pd.DataFrame:
         and ontbrekend (records used that lack the field, or 1 where CBS
         published no value).
     """
+    available = available or availability(store, catalog)
     computed: dict[str, pd.DataFrame] = {}
     for indicator in catalog.ordered():
+        if not available.available(indicator.id):
+            continue
         figures = _figures(store, catalog, indicator, computed)
-        figures = figures[figures["niveau"].isin(indicator.levels)]
+        figures = figures[figures["niveau"].isin(available.levels[indicator.id])]
         if indicator.peiljaren is not None:
             figures = figures[figures["peiljaar"].isin(indicator.peiljaren)]
         computed[indicator.id] = figures.assign(indicator=indicator.id)
+    if not computed:
+        return pd.DataFrame({column: pd.Series(dtype=float if column in ("teller", "noemer", "waarde", "records",
+                                                                           "ontbrekend") else object)
+                             for column in RESULT_COLUMNS}).astype({"peiljaar": int})
     result = pd.concat(computed.values(), ignore_index=True)
     result[["records", "ontbrekend"]] = result[["records", "ontbrekend"]].astype(float)
     return result[RESULT_COLUMNS].sort_values(["indicator", "peiljaar", "niveau", "gebiedscode"], ignore_index=True)
@@ -48,6 +56,9 @@ def basis_figures(store: Datapakhuis, catalog: Catalog, years: list[int]) -> pd.
     """
     frame = store.areas[["niveau", "gebiedscode"]].merge(pd.DataFrame({"peiljaar": years}), how="cross")[KEYS]
     for name, term in catalog.basis.items():
+        if not basis_available(store, catalog, term):
+            frame[name] = float("nan")  # unknown: every rule that needs it suppresses
+            continue
         values = evaluate(store, catalog, term)
         if (values["peiljaar"] == TIMELESS).all():
             frame = frame.merge(values.drop(columns="peiljaar").rename(columns={"waarde": name}),

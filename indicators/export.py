@@ -25,6 +25,7 @@ DEFINITION_HEADERS = {
     "eenheid": "Eenheid", "soort": "Berekening", "hoger_is_beter": "Hoger is beter", "bronnen": "Bronnen",
     "eigenaar": "Eigenaar", "licentie": "Licentie", "bronvermelding": "Bronvermelding", "niveaus": "Niveaus",
     "peiljaren": "Peiljaren", "geheimhouding": "Geheimhouding", "geheimhouding_regel": "Regel",
+    "beschikbaarheid": "Beschikbaarheid",
 }
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 import geopandas as gpd
 import pandas as pd
 
+from indicators.availability import Availability, availability
 from indicators.catalog import Catalog
 from indicators.compare import compare, signalering
 from indicators.disclosure import protect, status_text
@@ -37,7 +38,8 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime) 
         ``<indicator>__status``), ``indicator_definities``, ``indicator_kwaliteit``
         and ``signalering_<variant>``.
     """
-    figures = compute_indicators(store, catalog)
+    available = availability(store, catalog)
+    figures = compute_indicators(store, catalog, available)
     years = sorted(figures["peiljaar"].unique().tolist())
     public = protect(figures, basis_figures(store, catalog, years), catalog, store.areas)
     names = store.areas.set_index(["niveau", "gebiedscode"])["gebiedsnaam"]
@@ -54,7 +56,7 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime) 
         for niveau in LEVEL_LAYERS:
             products[f"indicatoren_{niveau}_{variant}"] = _wide(store, compared, niveau, with_status=variant == "openbaar")
         products[f"signalering_{variant}"] = signalering(compared, catalog, store.areas)
-    products["indicator_definities"] = definitions(catalog, figures)
+    products["indicator_definities"] = definitions(catalog, figures, available)
     products["indicator_kwaliteit"] = quality(store, catalog, figures, built_at=built_at)
     return products
 
@@ -73,8 +75,9 @@ def _wide(store: Datapakhuis, compared: pd.DataFrame, niveau: str, *, with_statu
     return gpd.GeoDataFrame(wide, geometry="geometry", crs=areas.crs)
 
 
-def definitions(catalog: Catalog, figures: pd.DataFrame) -> pd.DataFrame:
-    """The catalog as a table: what each indicator means, where it comes from and how it is protected."""
+def definitions(catalog: Catalog, figures: pd.DataFrame, available: Availability) -> pd.DataFrame:
+    """The catalog as a table: what each indicator means, where it comes from, how it is protected,
+    and whether this build could compute it (``beschikbaarheid``: empty, or "niet beschikbaar — …")."""
     years = figures.groupby("indicator")["peiljaar"].agg(lambda y: ", ".join(str(v) for v in sorted(set(y))))
     rows = []
     for indicator in catalog.indicators.values():
@@ -85,8 +88,9 @@ def definitions(catalog: Catalog, figures: pd.DataFrame) -> pd.DataFrame:
             "hoger_is_beter": {True: "ja", False: "nee", None: "neutraal"}[indicator.higher_is_better],
             "bronnen": "; ".join(s.title for s in indicator.sources), "eigenaar": indicator.owner,
             "licentie": indicator.licence, "bronvermelding": indicator.attribution,
-            "niveaus": ", ".join(indicator.levels), "peiljaren": years.get(indicator.id, ""),
+            "niveaus": ", ".join(available.levels.get(indicator.id, indicator.levels)), "peiljaren": years.get(indicator.id, ""),
             "geheimhouding": rule.name, "geheimhouding_regel": rule.description,
+            "beschikbaarheid": available.note(indicator.id), "kaarten": ", ".join(indicator.viewers),
         })
     return pd.DataFrame(rows)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from geo.store import read_layer
 from wijkatlas.errors import WijkatlasError
@@ -41,6 +42,15 @@ class Atlas:
 
     def definitions(self) -> pd.DataFrame:
         return self._read("indicator_definities").set_index("indicator")
+
+    def context_indicators(self, viewer: str) -> list[str]:
+        """The indicators the catalog shows on ``viewer``'s map (``viewers = [...]``), in catalog order."""
+        marked = self.definitions()["kaarten"].fillna("").str.split(", ")
+        return [indicator for indicator, viewers in marked.items() if viewer in viewers]
+
+    def has(self, layer: str) -> bool:
+        """Whether the build wrote ``layer`` (a registration that was not configured is absent)."""
+        return self.store.is_file() and layer in set(pyogrio.list_layers(self.store)[:, 0])
 
     def quality(self) -> pd.DataFrame:
         return self._read("indicator_kwaliteit")

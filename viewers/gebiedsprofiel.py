@@ -131,6 +131,18 @@ class IndicatorSelector(MacroElement):
   var secret = {{ this.secret|tojson }}, missing = {{ this.missing|tojson }};
   var links = {{ this.profile_links|tojson }};
   var byId = {}; meta.forEach(function (m) { byId[m.id] = m; });
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]; });
+  }
+  if (!meta.length) {  // no indicator was computed: the areas with their names only
+    Object.keys(layers).forEach(function (lv) {
+      layers[lv].eachLayer(function (f) {
+        var p = f.feature.properties;
+        f.bindTooltip("<b>" + esc(p.naam) + "</b> (" + esc(p.code) + ")<br><i>geen indicatoren berekend</i>", {sticky: true});
+      });
+    });
+    return;
+  }
   function fmt(v) { return v === null || v === undefined ? "–" : Number(v).toLocaleString("nl-NL", {maximumFractionDigits: 1}); }
   function style(m, level, p) {
     var k = p[m.id + "__k"], c = m.classes[scheme][level];
@@ -140,13 +152,13 @@ class IndicatorSelector(MacroElement):
     return {fillColor: c.colours[i], fillOpacity: 0.8, color: "#333", weight: 1, opacity: 1, dashArray: ""};
   }
   function tooltip(m, p) {
-    var t = "<b>" + p.naam + "</b> (" + p.code + ")<br>" + m.title + ": ";
+    var t = "<b>" + esc(p.naam) + "</b> (" + esc(p.code) + ")<br>" + esc(m.title) + ": ";
     if (p[m.id + "__s"]) { t += "<i>" + p[m.id + "__s"] + "</i>"; }
     else if (p[m.id] === null || p[m.id] === undefined) { t += "<i>geen gegevens</i>"; }
     else {
-      t += "<b>" + fmt(p[m.id]) + "</b> " + m.unit;
+      t += "<b>" + fmt(p[m.id]) + "</b> " + esc(m.unit);
       if (m.gemeente !== null) {
-        t += "<br>gemeente: " + fmt(m.gemeente) + " " + m.unit;
+        t += "<br>gemeente: " + fmt(m.gemeente) + " " + esc(m.unit);
         if (m.gemeente) t += "<br>index (gemeente = 100): " + fmt(100 * p[m.id] / m.gemeente);
       }
     }

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+import folium
 
 from viewers.data import Atlas
 from viewers.gebiedsprofiel import gebiedsprofiel
@@ -12,10 +16,25 @@ from viewers.offline import save
 from viewers.sport import sport_viewer
 from viewers.wijkprofiel import TEMPLATES, wijk_pages
 
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """One map page and the datapakhuis layer it cannot do without."""
+
+    page: str
+    title: str
+    about: str
+    build: Callable[..., folium.Map]
+    layer: str
+
+
 VIEWERS = [
-    ("gebiedsprofiel.html", "Gebiedsprofiel", "elke indicator per wijk en buurt, vergeleken met de gemeente", gebiedsprofiel),
-    ("sport.html", "Sportvoorzieningen (Sportakkoord)", "sportaanbieders met inwoners en bereik per wijk", sport_viewer),
-    ("kavels.html", "Kavels", "verkoopstatus van kavels per terrein", kavels_viewer),
+    Viewer("gebiedsprofiel.html", "Gebiedsprofiel", "elke indicator per wijk en buurt, vergeleken met de gemeente",
+           gebiedsprofiel, "buurten"),
+    Viewer("sport.html", "Sportvoorzieningen (Sportakkoord)", "sportaanbieders met inwoners en bereik per wijk",
+           sport_viewer, "sportvoorzieningen"),
+    Viewer("kavels.html", "Kavels", "verkoopstatus van kavels per terrein", kavels_viewer, "kavels"),
 ]
 
 
@@ -24,14 +43,16 @@ def write_site(store: Path, target: Path, *, public: bool, online_basemap: bool 
     atlas = Atlas(store, "openbaar" if public else "intern")
     gemeente = atlas.gemeente()
     gemeentenaam = gemeente["gemeentenaam"]
-    peiljaar = str(int(atlas.long()["peiljaar"].max()))
+    years = atlas.long()["peiljaar"].dropna()
+    peiljaar = str(int(years.max())) if len(years) else "–"
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
     pages = []
-    for page, _, _, build in VIEWERS:
-        viewer = build(atlas, peiljaar=peiljaar, gemeentenaam=gemeentenaam, online_basemap=online_basemap)
-        pages.append(save(viewer, target / page))
+    viewers = [viewer for viewer in VIEWERS if atlas.has(viewer.layer)]
+    for viewer in viewers:
+        page = viewer.build(atlas, peiljaar=peiljaar, gemeentenaam=gemeentenaam, online_basemap=online_basemap)
+        pages.append(save(page, target / viewer.page))
     wijken = atlas.areas("wijk")[["wijkcode", "wijknaam"]].itertuples(index=False)
     for code, text in wijk_pages(atlas, gemeentenaam=gemeentenaam).items():
         path = target / f"profiel-{code}.html"
@@ -41,6 +62,6 @@ def write_site(store: Path, target: Path, *, public: bool, online_basemap: bool 
     index.write_text(TEMPLATES.get_template("index.html").render(
         gemeentenaam=gemeentenaam, peiljaar=peiljaar,
         scope="openbare cijfers" if public else "INTERN: bevat cijfers zonder geheimhouding, niet publiceren",
-        viewers=[(page, title, about) for page, title, about, _ in VIEWERS], wijken=list(wijken),
+        viewers=[(viewer.page, viewer.title, viewer.about) for viewer in viewers], wijken=list(wijken),
         attributions="Bronnen: CBS (CC BY 4.0), Kadaster (BAG), gemeente."), encoding="utf-8")
     return [index, *pages]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import html
 
 import folium
+import pandas as pd
 from folium.plugins import MarkerCluster
 
 from viewers.data import Atlas, bounds
 from viewers.gebiedsprofiel import add_area_layers, indicator_table, source_line
 from viewers.style import CATEGORY_COLOURS, Frame, Legend, base_map
 
-#: Context and reach indicators offered under the facilities.
-CONTEXT_INDICATORS = ["inwoners", "aandeel_0_15", "aandeel_15_25", "aandeel_65_plus", "woningen_binnen_500m_sport",
-                      "woningen_binnen_1km_sport", "sportvoorzieningen_per_1000", "afstand_sportvoorziening"]
+#: The catalog marks the context and reach indicators offered under the facilities with ``viewers = ["sport"]``.
+VIEWER = "sport"
 
 
 def sport_colours(sports: list[str]) -> dict[str, str]:
@@ -39,21 +39,35 @@ def dot_icon(colour: str, label: str) -> folium.DivIcon:
         icon_size=(22, 22), icon_anchor=(11, 11))
 
 
+def facility_texts(facility: pd.Series) -> tuple[str, str]:
+    """Tooltip and popup of one facility, escaped; a field the registration lacks or leaves empty is left out."""
+    def text(column: str) -> str | None:
+        value = facility.get(column)
+        return None if value is None or pd.isna(value) or not str(value).strip() else html.escape(str(value))
+
+    name = text("aanbieder") or text("naam") or text("bron_id")
+    sport = text("categorie")
+    lines = [f"<b>{name}</b>", f"sport: {sport}"]
+    lines += [f"{label}: {value}" for label, value in (("accommodatie", text("accommodatie")),
+                                                      ("adres", text("adres")), ("plaats", text("plaats"))) if value]
+    return f"{name} ({sport})", "<br>".join(lines)
+
+
 def sport_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
     facilities = atlas.registration("sportvoorzieningen")
-    frames, meta = indicator_table(atlas, CONTEXT_INDICATORS)
+    frames, meta = indicator_table(atlas, atlas.context_indicators(VIEWER))
     viewer = base_map(bounds(frames["buurt"]), online_basemap=online_basemap)
     add_area_layers(viewer, frames, meta, profile_links=False)
+    if "categorie" not in facilities.columns:
+        facilities = facilities.assign(categorie="sport")
     colours = sport_colours(facilities["categorie"].unique().tolist())
     labels = abbreviations(list(colours))
     cluster = MarkerCluster(name="Sportaanbieders", show=True, options={"maxClusterRadius": 40})
-    for facility in facilities.itertuples():
-        popup = (f"<b>{html.escape(facility.aanbieder)}</b><br>sport: {html.escape(facility.categorie)}"
-                 f"<br>accommodatie: {html.escape(str(facility.accommodatie))}<br>{html.escape(str(facility.adres))}")
-        folium.Marker([facility.geometry.y, facility.geometry.x], icon=dot_icon(colours[facility.categorie],
-                                                                              labels[facility.categorie]),
-                      tooltip=f"{facility.aanbieder} ({facility.categorie})", popup=folium.Popup(popup, max_width=300),
-                      ).add_to(cluster)
+    for _, facility in facilities.iterrows():
+        tooltip, popup = facility_texts(facility)
+        folium.Marker([facility.geometry.y, facility.geometry.x], icon=dot_icon(colours[facility["categorie"]],
+                                                                              labels[facility["categorie"]]),
+                      tooltip=tooltip, popup=folium.Popup(popup, max_width=300)).add_to(cluster)
     cluster.add_to(viewer)
     folium.LayerControl(collapsed=False, position="topright").add_to(viewer)
     Legend("Sport", [(f"{sport} ({labels[sport]})", {"fillColor": colour, "color": "#fff"})

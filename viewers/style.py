@@ -61,7 +61,9 @@ def base_map(bounds: list[list[float]], *, online_basemap: bool) -> folium.Map:
             attr="Kaartgegevens &copy; Kadaster (BRT Achtergrondkaart)", name="Achtergrondkaart (PDOK)",
             max_zoom=MAX_ZOOM,
         ).add_to(viewer)
-    viewer.fit_bounds(bounds)
+    fit = folium.map.FitBounds(bounds)
+    fit.options["animate"] = False  # settled at 'load': no zoom animation from the start view
+    fit.add_to(viewer)
     return viewer
 
 

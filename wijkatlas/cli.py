@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from wijkatlas import settings
+from indicators.availability import NOT_AVAILABLE
 from wijkatlas.errors import WijkatlasError
 
 
@@ -41,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=settings.DEFAULT_OUT_DIR, help="uitvoermap (standaard: out)")
     demo.set_defaults(run=lambda a: _build(settings.DEMO_CONFIG, a.out))
 
+    init = commands.add_parser("init", help="herken de bestanden in een map en schrijf er een bouwconfiguratie bij")
+    init.add_argument("bronmap", type=Path, help="map met de gedownloade bestanden (CBS, PDOK, BAG, registraties)")
+    init.add_argument("--gemeente", help="gemeentecode, bv. GM0534 (nodig als de bestanden meer gemeenten bevatten)")
+    init.add_argument("--overschrijf", action="store_true", help="vervang een bestaande wijkatlas.toml")
+    init.set_defaults(run=_init)
+
     build = commands.add_parser("build", help="bouw het datapakhuis uit de bronnen in een configuratie")
     build.add_argument("config", type=Path, help="bouwconfiguratie (TOML), zie data/demo.toml")
     build.add_argument("--out", type=Path, default=settings.DEFAULT_OUT_DIR, help="uitvoermap (standaard: out)")
@@ -49,8 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     fetch = commands.add_parser("fetch", help="download CBS- en PDOK-bronnen van een gemeente (vraagt internet)")
     fetch.add_argument("--gemeente", required=True, help="gemeentecode, bv. GM0400")
     fetch.add_argument("--jaar", type=int, default=2024, help="jaar van de wijk- en buurtkaart (standaard 2024)")
-    fetch.add_argument("--peiljaren", type=int, nargs="+", default=sorted(settings.KERNCIJFERS_TABLES),
-                       help="peiljaren van de kerncijfers")
+    fetch.add_argument("--peiljaren", type=int, nargs="+", default=sorted(settings.KERNCIJFERS_TABLES)[-3:],
+                       help="peiljaren van de kerncijfers (standaard de laatste drie)")
     fetch.add_argument("--out", type=Path, required=True, help="map voor de gedownloade bestanden")
     fetch.set_defaults(run=_fetch)
 
@@ -114,6 +121,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _init(args: argparse.Namespace) -> int:
+    from wijkatlas.init import init_config
+
+    path, survey = init_config(args.bronmap, gemeentecode=args.gemeente, overwrite=args.overschrijf)
+    levels = ", ".join(level for level in ("buurt", "wijk", "gemeente") if level in survey.boundaries)
+    print(f"Herkend in {args.bronmap}:")
+    print(f"  grenzen: {levels}" + (" (wijken en gemeente worden samengevoegd uit de buurten)"
+                                    if "wijk" not in survey.boundaries else ""))
+    print(f"  kerncijfers: {len(survey.kerncijfers)} tabel(len)"
+          + "".join(f"\n    {p.name}: peiljaar {y or '? (vul in)'}" for p, y in survey.kerncijfers))
+    print(f"  BAG: {survey.bag[0].name if survey.bag else 'geen'}")
+    for path in survey.rasters + survey.unplaced:
+        print(f"  niet geplaatst (sjabloon in de configuratie): {path.name}")
+    print(f"Configuratie geschreven: {path}\nBouwen met: wijkatlas build {path}")
+    return 0
+
+
 def _build(config_path: Path, out: Path) -> int:
     from api_config.collections import load_collections
     from api_config.layers import write_api_data
@@ -145,9 +169,12 @@ def _build(config_path: Path, out: Path) -> int:
     for name in ("reconciliatie", "afgekeurd"):
         layers[name].to_csv(out / f"{name}.csv", sep=";", index=False, encoding="utf-8-sig")
     exports = write_exports(products, catalog, out / "export")
-    api_metadata = write_api_data(store, catalog, load_collections(), out / "api")
+    api_metadata, left_out = write_api_data(store, catalog, load_collections(), out / "api")
     viewer_pages = write_site(store, out / "viewers", public=False)
     print(_summary(layers["reconciliatie"], layers["afgekeurd"]))
+    print(_availability_summary(products["indicator_definities"]))
+    for line in left_out:
+        print(line)
     print(f"\nDatapakhuis geschreven: {store}")
     print(f"Afgekeurde records met reden: {out / 'afgekeurd.csv'}")
     print(f"Indicatoren voor Excel: {exports[0].parent} (openbaar), {exports[-1].parent} (intern)")
@@ -166,6 +193,18 @@ def _summary(reconciliation: pd.DataFrame, rejected: pd.DataFrame) -> str:
         counts = rejected.groupby(["bron", "reden"]).size()
         for (bron, reden), count in counts.items():
             lines.append(f"  {bron}: {reden} ({count}x)")
+    return "\n".join(lines)
+
+
+def _availability_summary(definitions: pd.DataFrame) -> str:
+    """How many indicators were computed, and why the others were not."""
+    missing = definitions[definitions["beschikbaarheid"].str.startswith(NOT_AVAILABLE + " —")]
+    partly = definitions[definitions["beschikbaarheid"].str.startswith(NOT_AVAILABLE + " voor")]
+    lines = [f"\nIndicatoren: {len(definitions) - len(missing)} van {len(definitions)} berekend"]
+    for reason, group in missing.groupby("beschikbaarheid", sort=True):
+        lines.append(f"  {reason}: {', '.join(group['indicator'])}")
+    for row in partly.itertuples():
+        lines.append(f"  waarschuwing: {row.indicator}: {row.beschikbaarheid}")
     return "\n".join(lines)
 
 

@@ -44,7 +44,7 @@ def test_a_suppressed_area_says_why_when_clicked(visit, public_site, demo_out):
     page.page.get_by_role("radio", name="Buurten").check()
     page.page.select_option("#wa-indicator", "wmo_clienten_per_1000")
     index = fills(page).index(SUPPRESSED["fillColor"])
-    page.page.locator(FILL_SELECTOR).nth(index).click(force=True)
+    page.page.locator(FILL_SELECTOR).nth(index).click()
     popup = page.page.inner_text(".leaflet-popup-content")
     assert "geheim" in popup and "Wmo-cliënten" in popup
     page.screenshot("gebiedsprofiel-geheim-popup")
@@ -52,7 +52,7 @@ def test_a_suppressed_area_says_why_when_clicked(visit, public_site, demo_out):
 
 def test_a_wijk_popup_compares_with_the_gemeente_and_links_its_profile(visit, public_site):
     page = visit(public_site / "gebiedsprofiel.html")
-    page.page.locator(FILL_SELECTOR).first.click(force=True)
+    page.page.locator(FILL_SELECTOR).first.click()
     popup = page.page.inner_text(".leaflet-popup-content")
     assert "gemeente:" in popup and "index (gemeente = 100)" in popup
     link = page.page.locator(".leaflet-popup-content a.wa-profile-link").get_attribute("href")
@@ -114,7 +114,7 @@ def test_kavels_viewer_filters_per_terrain_and_sums_per_status(visit, public_sit
 
 def test_kavel_tooltip_shows_area_price_and_date(visit, public_site):
     page = visit(public_site / "kavels.html")
-    page.page.locator(FILL_SELECTOR).first.click(force=True)
+    page.page.locator(FILL_SELECTOR).first.click()
     popup = page.page.inner_text(".leaflet-popup-content")
     assert "m²" in popup and "ha)" in popup and "per m²" in popup and "status sinds" in popup
     assert "koopsom" not in popup

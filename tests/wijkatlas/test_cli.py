@@ -13,7 +13,7 @@ def test_fetch_checks_its_arguments_before_going_online(tmp_path, capsys):
     assert main(["fetch", "--gemeente", "Den Helder", "--out", str(tmp_path)]) == 1
     assert "--gemeente is 'Den Helder' maar moet de vorm GMxxxx hebben" in capsys.readouterr().err
     assert main(["fetch", "--gemeente", "GM0400", "--peiljaren", "1999", "--out", str(tmp_path)]) == 1
-    assert "peiljaren [1999] onbekend; bekend: [2022, 2023, 2024]" in capsys.readouterr().err
+    assert "peiljaren [1999] onbekend; bekend: [2019, 2020, 2021, 2022, 2023, 2024]" in capsys.readouterr().err
 
 
 @responses.activate

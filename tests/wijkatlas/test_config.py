@@ -1,6 +1,7 @@
 import pytest
 
 from helpers import REPO
+from geo.gebieden import BoundaryFile
 from wijkatlas.config import ComputeSettings, load_config
 from wijkatlas.errors import ConfigError
 
@@ -26,7 +27,41 @@ def test_demo_config_is_the_worked_example():
 def test_paths_are_relative_to_the_config_file(tmp_path):
     (tmp_path / "gemeente.toml").write_text(MINIMAL)
     config = load_config(tmp_path / "gemeente.toml")
-    assert config.gebieden == tmp_path / "kaart.gpkg" and config.registrations == ()
+    assert config.gebieden == (BoundaryFile(tmp_path / "kaart.gpkg"),) and config.registrations == ()
+    assert config.bag == tmp_path / "bag.gpkg"
+
+
+def test_only_gemeente_and_boundaries_are_required(tmp_path):
+    (tmp_path / "grenzen.toml").write_text('[gemeente]\ncode = "GM0534"\nnaam = "Hillegom"\n'
+                                           '[gebieden]\nfile = "buurten.geojson"\ncrs = "EPSG:28992"\n')
+    config = load_config(tmp_path / "grenzen.toml")
+    assert config.bag is None and config.kerncijfers == () and config.rasters == ()
+    assert config.gebieden == (BoundaryFile(tmp_path / "buurten.geojson", crs="EPSG:28992"),)
+
+
+def test_boundaries_may_come_as_a_file_per_level(tmp_path):
+    (tmp_path / "lagen.toml").write_text(
+        '[gemeente]\ncode = "GM0534"\nnaam = "Hillegom"\n'
+        '[gebieden.buurten]\nfile = "buurt.gpkg"\nlayer = "buurt_gegeneraliseerd"\n'
+        '[gebieden.wijken]\nfile = "wijk.shp"\ncode = "WIJKCODE"\nnaam = "WIJKNAAM"\n')
+    config = load_config(tmp_path / "lagen.toml")
+    assert config.gebieden == (BoundaryFile(tmp_path / "buurt.gpkg", "buurt_gegeneraliseerd"),
+                               BoundaryFile(tmp_path / "wijk.shp", code="WIJKCODE", naam="WIJKNAAM"))
+
+
+def test_empty_paths_typed_years_and_geocoding_without_bag_are_named(tmp_path):
+    (tmp_path / "fout.toml").write_text(
+        '[gemeente]\ncode = "GM0534"\nnaam = "Hillegom"\n[gebieden]\nfile = "b.geojson"\n[bag]\nfile = ""\n'
+        '[[kerncijfers]]\nfile = "k.json"\npeiljaar = "2024a"\n[indicators]\npeiljaar = "x"\n')
+    message = config_problems(tmp_path / "fout.toml")
+    assert "bag.file is leeg; geef het BAG-bestand op, of laat [bag] weg" in message
+    assert "kerncijfers[0].peiljaar is '2024a' maar moet een jaartal zijn" in message
+    assert "indicators.peiljaar is 'x' maar moet een jaartal zijn" in message
+    (tmp_path / "adres.toml").write_text(
+        '[gemeente]\ncode = "GM0534"\nnaam = "Hillegom"\n[gebieden]\nfile = "b.geojson"\n'
+        '[registraties.sport]\nfile = "s.csv"\nid = "id"\npostcode = "pc"\nhuisnummer = "nr"\n')
+    assert "postcode + huisnummer zoekt adressen op in de BAG, maar [bag] ontbreekt" in config_problems(
+        tmp_path / "adres.toml")
 
 
 def config_problems(path) -> str:

@@ -22,6 +22,8 @@ from wijkatlas.synthetic.town import Town, generate_town
 
 DEMO_SEED = 20241
 DEMO_GEMEENTE = ("GM9901", "Havenstede")
+#: the peiljaren of the demo's kerncijfers
+DEMO_PEILJAREN = (2022, 2023, 2024)
 DEMO_CENTRE = (233_000.0, 503_000.0)
 #: kerncijfers columns the CBS wijk- en buurtkaart carries (2022 onwards, camelCase)
 KAART_FIELDS = {
@@ -45,7 +47,8 @@ def generate_demo(data_dir: Path, *, seed: int = DEMO_SEED) -> dict[str, Path]:
     written: dict[str, Path] = {}
 
     kerncijfers = {}
-    for peiljaar, table_id in KERNCIJFERS_TABLES.items():
+    for peiljaar in DEMO_PEILJAREN:
+        table_id = KERNCIJFERS_TABLES[peiljaar]
         table = generate_kerncijfers(rng, town, vbo, peiljaar=peiljaar, properties_2024=properties)
         kerncijfers[peiljaar] = table
         path = data_dir / "cbs" / f"kerncijfers_{table_id}.csv"
