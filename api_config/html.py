@@ -7,13 +7,15 @@ same library from ``node_modules`` under the server's ``/static/vendor/``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pygeoapi
 
-from wijkatlas.web_assets import copy_vendor
+from wijkatlas.web_assets import copy_vendor, vendor_version
 
 VENDOR = "{{ config['server']['url'] }}/static/vendor"
 #: CDN address (up to the file path inside the package) -> local folder.
@@ -27,19 +29,33 @@ CDN_REWRITES = {
 PACKAGES = ("bootstrap", "leaflet", "leaflet.markercluster", "swagger-ui")
 
 
-def write_offline_templates(target: Path) -> Path:
-    """Write ``templates/`` and ``static/`` (with ``static/vendor/``) under ``target``; returns ``target``."""
+def write_offline_templates(parent: Path) -> Path:
+    """``templates/`` and ``static/`` (with ``static/vendor/``) in a folder under ``parent``; returns that folder.
+
+    The folder is named after pygeoapi's version and the local libraries, written
+    beside it and renamed into place, and never rewritten or deleted: a server that
+    is running keeps the files it uses while another ``serve`` or ``publish`` prepares.
+    """
     package = Path(pygeoapi.__file__).parent
+    digest = hashlib.sha256(repr((pygeoapi.__version__, sorted(CDN_REWRITES.items()), PACKAGES,
+                                  [vendor_version(name) for name in PACKAGES])).encode()).hexdigest()[:12]
+    target = parent / f"pygeoapi-{pygeoapi.__version__}-{digest}"
+    if target.is_dir():
+        return target
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".html-", dir=parent))
     for folder in ("templates", "static"):
-        if (target / folder).exists():
-            shutil.rmtree(target / folder)
-        shutil.copytree(package / folder, target / folder)
-    for template in (target / "templates").rglob("*.html"):
+        shutil.copytree(package / folder, staging / folder)
+    for template in (staging / "templates").rglob("*.html"):
         text = template.read_text(encoding="utf-8")
         rewritten = rewrite_cdn_links(text)
         if rewritten != text:
             template.write_text(rewritten, encoding="utf-8")
-    copy_vendor(target / "static" / "vendor", PACKAGES)
+    copy_vendor(staging / "static" / "vendor", PACKAGES)
+    try:
+        staging.rename(target)
+    except OSError:  # another process put the same folder in place first
+        shutil.rmtree(staging)
     return target
 
 

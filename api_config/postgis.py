@@ -32,34 +32,44 @@ def parse_dsn(dsn: str, schema: str = DEFAULT_SCHEMA) -> PostGIS:
 
 
 def load_public_collections(api_dir: Path, database: PostGIS) -> dict[str, int]:
-    """Replace the schema's tables by the public collections; returns the rows loaded per table."""
+    """Replace the schema's tables by the public collections at once; returns the rows loaded per table.
+
+    The collections are loaded into a staging schema, which then takes the
+    schema's place in one transaction: clients see the old collections or the
+    new ones, never half, and a failed load leaves the published ones as they were.
+    """
     import psycopg2
     from osgeo import gdal
 
     gdal.UseExceptions()
     metadata = read_metadata(api_dir)
     public = [c for c in metadata["collections"] if not c["intern"]]
+    staging = f"{database.schema}__nieuw"
     try:
         connection = psycopg2.connect(**_connect_arguments(database))
     except psycopg2.OperationalError as error:
         raise ConfigError(f"PostgreSQL op {database.host}:{database.port} niet bereikbaar: {error}") from error
     with connection, connection.cursor() as cursor:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{staging}" CASCADE')
+        cursor.execute(f'CREATE SCHEMA "{staging}"')
     loaded = {}
     for collection in public:
         gdal.VectorTranslate(
             _gdal_connection(database), str(api_dir / collection["file"]),
             layers=[collection["layer"]], layerName=collection["layer"], accessMode="overwrite",
-            layerCreationOptions=["GEOMETRY_NAME=geom", "FID=fid", f"SCHEMA={database.schema}", "SPATIAL_INDEX=GIST"],
+            layerCreationOptions=["GEOMETRY_NAME=geom", "FID=fid", f"SCHEMA={staging}", "SPATIAL_INDEX=GIST"],
         )
-        table = f'"{database.schema}"."{collection["layer"]}"'
+        table = f'"{staging}"."{collection["layer"]}"'
         with connection, connection.cursor() as cursor:
             # The collection's id is the key (pygeoapi reflects it as such), not GDAL's serial fid.
             cursor.execute(f'ALTER TABLE {table} DROP COLUMN fid')
             cursor.execute(f'ALTER TABLE {table} ADD PRIMARY KEY ("{collection["id_field"]}")')
             cursor.execute(f"SELECT count(*) FROM {table}")
             loaded[collection["id"]] = cursor.fetchone()[0]
+    with connection, connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{database.schema}" CASCADE')
+        cursor.execute(f'ALTER SCHEMA "{staging}" RENAME TO "{database.schema}"')
     connection.close()
     return loaded
 

@@ -21,6 +21,7 @@ THREADS = 4
 def prepare(api_dir: Path, *, host: str, port: int, url: str | None = None, intern: bool = False,
             intern_on_network: bool = False, postgis: PostGIS | None = None) -> tuple[Path, Path]:
     """Write the pygeoapi configuration, OpenAPI document and offline HTML templates; returns both YAML paths."""
+    api_dir = api_dir.resolve()  # pygeoapi resolves relative template and static paths against itself
     check_binding(host, intern, intern_on_network)
     if intern and postgis:
         raise ConfigError("interne collecties worden niet naar PostGIS gepubliceerd; serveer ze uit de GeoPackage")

@@ -64,7 +64,7 @@ def cbs_areas(gebieden: Gebieden, kerncijfers: pd.DataFrame) -> tuple[Gebieden, 
 def control_lines(control: pd.DataFrame) -> list[str]:
     """Dutch summary lines of the consistency report: what does not fit, and how the areas were measured."""
     lines = []
-    misfits = control[control["past"].eq(False)]
+    misfits = control[control["past"].eq("nee")]
     for row in misfits.itertuples():
         lines.append(f"let op: {row.niveau} {row.gebiedscode} past niet bij zijn onderdelen: {row.buiten_ha:g} ha "
                      f"erbuiten, {row.niet_gedekt_ha:g} ha niet gedekt")

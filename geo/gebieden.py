@@ -170,7 +170,7 @@ def boundary_report(gebieden: Gebieden) -> pd.DataFrame:
         One row per given (not dissolved) parent area: niveau, gebiedscode,
         ``buiten_ha`` (area of its children outside it), ``niet_gedekt_ha`` (its
         area not covered by its children) and ``past`` (both below
-        :data:`TOLERANCE_HA`).
+        :data:`TOLERANCE_HA`: ``"ja"`` or ``"nee"``).
     """
     rows = []
     pairs = (("wijk", gebieden.wijken, "wijkcode", gebieden.buurten),
@@ -187,7 +187,8 @@ def boundary_report(gebieden: Gebieden) -> pd.DataFrame:
                 "niet_gedekt_ha": round(shapely.difference(parent.geometry, union).area / 10_000, 2),
             })
     report = pd.DataFrame(rows, columns=["niveau", "gebiedscode", "buiten_ha", "niet_gedekt_ha"])
-    report["past"] = (report["buiten_ha"] < TOLERANCE_HA) & (report["niet_gedekt_ha"] < TOLERANCE_HA)
+    fits = (report["buiten_ha"] < TOLERANCE_HA) & (report["niet_gedekt_ha"] < TOLERANCE_HA)
+    report["past"] = fits.map({True: "ja", False: "nee"})
     return report
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -124,7 +124,8 @@ def build_layers(config: BuildConfig, *, progress: Progress = lambda message: No
             layers[f"raster_{raster.name}"] = zonal_statistics(raster.file, gebieden.buurten, code="buurtcode")
             files.append((f"raster_{raster.name}", raster.file))
 
-    layers["reconciliatie"] = pd.DataFrame([vars(o) for o in outcomes])
+    layers["reconciliatie"] = pd.DataFrame([vars(o) for o in outcomes],
+                                           columns=[f.name for f in fields(SourceOutcome)])
     layers["afgekeurd"] = combine(rejected)
     layers["bronnen"] = _source_files(files)
     return layers

@@ -43,6 +43,25 @@ def spreadsheet(long: pd.DataFrame, catalog: Catalog, niveau: str) -> pd.DataFra
     return table.rename(columns={"gebiedscode": "Gebiedscode", "gebiedsnaam": "Gebiedsnaam"})
 
 
+def dutch_number(value: object) -> object:
+    """A figure as Dutch Excel reads it: decimal comma, no thousands separator, rounded sensibly.
+
+    Whole numbers keep no decimals; others keep one decimal from 100 up and two below (a share of 4,27 %
+    stays readable, a density of 4 670,3 needs no more). Text ("geheim") and empty cells pass unchanged.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or pd.isna(value):
+        return value
+    if float(value).is_integer():
+        return str(int(value))
+    decimals = 1 if abs(value) >= 100 else 2
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
+def dutch_text(table: pd.DataFrame) -> pd.DataFrame:
+    """Every cell of ``table`` as it should stand in a CSV for Dutch Excel."""
+    return table.apply(lambda column: column.map(dutch_number))
+
+
 def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: Path) -> list[Path]:
     """``indicatoren_<niveau>.xlsx`` and ``.csv`` (openbaar) in ``out_dir``, the intern ones in ``out_dir/intern``."""
     written = []
@@ -62,6 +81,6 @@ def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: 
                 if niveau == "wijk":
                     products[f"signalering_{variant}"].to_excel(writer, sheet_name="Signalering", index=False)
             csv = folder / f"indicatoren_{niveau}.csv"
-            table.to_csv(csv, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+            dutch_text(table).to_csv(csv, sep=";", index=False, encoding="utf-8-sig")
             written += [xlsx, csv]
     return written

@@ -6,6 +6,8 @@ import pandas as pd
 
 from wijkatlas.errors import WijkatlasError
 
+LEVEL_OF_PREFIX = {"WK": "wijk", "BU": "buurt"}
+
 
 def format_number(value: float, unit: str) -> str:
     """A figure the Dutch way: decimal comma, thin-space thousands, one decimal for non-counts."""
@@ -16,24 +18,29 @@ def format_number(value: float, unit: str) -> str:
     return text
 
 
-def wijk_profile(long: pd.DataFrame, definitions: pd.DataFrame, wijkcode: str) -> str:
-    """The profile of ``wijkcode`` from the stored long indicator table, latest peiljaar per indicator.
+def area_profile(long: pd.DataFrame, definitions: pd.DataFrame, code: str, *, intern: bool = False) -> str:
+    """The profile of a wijk or buurt from the stored long indicator table, latest peiljaar per indicator.
+
+    ``intern`` marks the profile as holding figures without disclosure control, at its top and bottom.
 
     Raises
     ------
     WijkatlasError
-        When the code is not a wijk of the datapakhuis.
+        When the code is not a wijk or buurt of the datapakhuis.
     """
-    rows = long[(long["niveau"] == "wijk") & (long["gebiedscode"] == wijkcode)]
+    niveau = LEVEL_OF_PREFIX.get(code[:2], "wijk")
+    rows = long[(long["niveau"] == niveau) & (long["gebiedscode"] == code)]
     if rows.empty:
-        known = sorted(long.loc[long["niveau"] == "wijk", "gebiedscode"].unique())
-        raise WijkatlasError(f"wijk '{wijkcode}' niet gevonden; bekende wijken: {', '.join(known)}")
+        known = sorted(long.loc[long["niveau"] == niveau, "gebiedscode"].unique())
+        raise WijkatlasError(f"{niveau} '{code}' niet gevonden; bekende {niveau}en: {', '.join(known) or 'geen'}")
+    wijkcode = code
     latest = rows[rows["peiljaar"] == rows.groupby("indicator")["peiljaar"].transform("max")]
     order = {indicator: position for position, indicator in enumerate(definitions["indicator"])}
     latest = latest.merge(definitions, on="indicator")
     latest = latest.sort_values("indicator", key=lambda ids: ids.map(order), kind="stable")
-    lines = [f"Wijkprofiel {latest['gebiedsnaam'].iloc[0]} ({wijkcode})", ""]
-    header = f"  {'indicator':<52}{'wijk':>12}{'gemeente':>12}{'index':>7}{'rang':>6}{'sinds vorig jaar':>18}"
+    warning = ["INTERN — cijfers zonder geheimhouding; niet publiceren of doorsturen", ""] if intern else []
+    lines = [*warning, f"{niveau.capitalize()}profiel {latest['gebiedsnaam'].iloc[0]} ({wijkcode})", ""]
+    header = f"  {'indicator':<52}{niveau:>12}{'gemeente':>12}{'index':>7}{'rang':>6}{'sinds vorig jaar':>18}"
     for theme, group in latest.groupby("thema", sort=False):
         lines += [theme.upper(), header]
         for row in group.itertuples():
@@ -50,5 +57,5 @@ def wijk_profile(long: pd.DataFrame, definitions: pd.DataFrame, wijkcode: str) -
             )
         lines.append("")
     attributions = sorted({a for text in latest["bronvermelding"] for a in text.split("; ")})
-    lines.append("Index: gemeente = 100. Rang: 1 = hoogste waarde van de wijken. " + "; ".join(attributions))
-    return "\n".join(lines)
+    lines.append(f"Index: gemeente = 100. Rang: 1 = hoogste waarde van de {niveau}en. " + "; ".join(attributions))
+    return "\n".join(lines + warning[:1])

@@ -42,12 +42,16 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 
 
 
 @contextmanager
-def wijkatlas_server(out: Path, *extra: str) -> Iterator[str]:
-    """``wijkatlas serve`` on a free loopback port; yields its base URL. Its output goes to ``out/serve-PORT.log``."""
+def wijkatlas_server(out: Path, *extra: str, cwd: Path | None = None) -> Iterator[str]:
+    """``wijkatlas serve`` on a free loopback port; yields its base URL. Its output goes to ``out/serve-PORT.log``.
+
+    ``out`` may be relative to ``cwd``, the folder the server is started in.
+    """
     port = free_port()
     command = [str(Path(sys.executable).parent / "wijkatlas"), "serve", "--out", str(out), "--port", str(port), *extra]
-    log = out / f"serve-{port}.log"
-    with log.open("wb") as output, subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT) as process:
+    log = (cwd or Path.cwd()) / out / f"serve-{port}.log"
+    with log.open("wb") as output, subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
+                                                    cwd=cwd) as process:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for(f"{base}/conformance?f=json", process, log)

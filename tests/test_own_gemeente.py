@@ -220,3 +220,43 @@ def test_boundaries_and_one_registration_only(tmp_path, visit):
     seen = visit(out / "viewers" / "sport.html")
     seen.page.wait_for_selector(".wa-sport, .marker-cluster")
     assert "<b>Elsbroek</b>" not in seen.page.inner_html("body")  # data text is never HTML
+
+
+def test_a_cbs_variable_missing_in_one_year_is_named_not_silently_dropped(tmp_path, capsys):
+    bronmap = copy_fixture(tmp_path / "bronnen")
+    records = json.loads((bronmap / "kerncijfers_85984NED.json").read_text(encoding="utf-8"))
+    older = [{key: value for key, value in record.items() if key != "AantalInwoners_5"} for record in records]
+    (bronmap / "kerncijfers_85618NED.json").write_text(json.dumps(older), encoding="utf-8")
+    main(["init", str(bronmap)])
+    assert "peiljaar = 2023" in (bronmap / "wijkatlas.toml").read_text(encoding="utf-8")
+    capsys.readouterr()
+    out = tmp_path / "out"
+    assert main(["build", str(bronmap / "wijkatlas.toml"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert ("waarschuwing: inwoners: niet beschikbaar voor 2023 — CBS-variabele AantalInwoners ontbreekt in de "
+            "kerncijfers van 2023") in printed
+    long = layer(out, "indicatoren_lang_intern")
+    assert set(long.loc[long["indicator"] == "inwoners", "peiljaar"]) == {2024}
+    assert set(long.loc[long["indicator"] == "aandeel_0_15", "peiljaar"]) == {2024}  # its denominator is missing
+    definitions = layer(out, "indicator_definities").set_index("indicator")
+    assert "niet beschikbaar voor 2023" in definitions.loc["aandeel_65_plus", "beschikbaarheid"]
+
+
+def test_the_boundary_report_names_a_buurt_sticking_out_of_its_wijk(tmp_path, capsys):
+    bronmap = copy_fixture(tmp_path / "bronnen")
+    buurten = gpd.read_file(bronmap / "cbs_gebiedsindelingen_buurt_2024.geojson").set_crs(28992, allow_override=True)
+    wijken = buurten.assign(wijkcode="WK" + buurten["statcode"].str[2:8]).dissolve("wijkcode").reset_index()
+    wijken = wijken[["wijkcode", "geometry"]].assign(wijknaam=["Zuid", "Noord"])
+    buurten.loc[buurten["statcode"] == "BU05340002", "geometry"] = shapely.box(98_200, 478_000, 98_900, 478_500)
+    buurten.to_file(bronmap / "buurten.gpkg", layer="buurt_gegeneraliseerd", engine="pyogrio")
+    wijken.to_file(bronmap / "wijken.gpkg", layer="wijken", engine="pyogrio")
+    (bronmap / "c.toml").write_text(
+        '[gemeente]\ncode = "GM0534"\nnaam = "Hillegom"\n[gebieden.buurten]\nfile = "buurten.gpkg"\n'
+        '[gebieden.wijken]\nfile = "wijken.gpkg"\ncode = "wijkcode"\nnaam = "wijknaam"\n')
+    out = tmp_path / "out"
+    assert main(["build", str(bronmap / "c.toml"), "--out", str(out)]) == 0
+    assert "let op: wijk WK053400 past niet bij zijn onderdelen: 5 ha erbuiten, 0 ha niet gedekt" in \
+        capsys.readouterr().err
+    control = layer(out, "gebieden_controle").set_index("gebiedscode")
+    assert control.loc["WK053400", "buiten_ha"] == 5 and control.loc["WK053400", "past"] == "nee"
+    assert control.loc["WK053401", "past"] == "ja"

@@ -57,6 +57,8 @@ def indicator_table(atlas: Atlas, indicators: list[str] | None = None) -> tuple[
         definitions = definitions.loc[indicators]
     gemeente = atlas.gemeente()
     frames = {level: atlas.areas(level) for level in LEVELS}
+    long = atlas.long()
+    indexed = set(long.loc[long["index"].notna(), "indicator"])  # counts and sums have no index
     meta = []
     for indicator, definition in definitions.iterrows():
         if indicator not in frames["buurt"] and indicator not in frames["wijk"]:
@@ -67,6 +69,7 @@ def indicator_table(atlas: Atlas, indicators: list[str] | None = None) -> tuple[
             "id": indicator, "title": definition["titel"], "unit": definition["eenheid"],
             "theme": definition["thema"],
             "gemeente": None if pd.isna(gemeente.get(indicator)) else round(float(gemeente[indicator]), 2),
+            "indexed": indicator in indexed,
             "classes": {scheme: {level: {"bins": bins, "colours": palette(len(bins))}
                                  for level, bins in by_level.items()} for scheme, by_level in classes.items()},
         })
@@ -159,7 +162,7 @@ class IndicatorSelector(MacroElement):
       t += "<b>" + fmt(p[m.id]) + "</b> " + esc(m.unit);
       if (m.gemeente !== null) {
         t += "<br>gemeente: " + fmt(m.gemeente) + " " + esc(m.unit);
-        if (m.gemeente) t += "<br>index (gemeente = 100): " + fmt(100 * p[m.id] / m.gemeente);
+        if (m.gemeente && m.indexed) t += "<br>index (gemeente = 100): " + fmt(100 * p[m.id] / m.gemeente);
       }
     }
     return t;
@@ -185,6 +188,7 @@ class IndicatorSelector(MacroElement):
   var current = meta[0].id, level = "wijk", scheme = {{ this.scheme|tojson }};
   function apply() {
     var m = byId[current];
+    map.closePopup();  // an open popup would go on showing the previous indicator
     Object.keys(layers).forEach(function (lv) {
       layers[lv].eachLayer(function (f) {
         var p = f.feature.properties;

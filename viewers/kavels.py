@@ -33,6 +33,13 @@ def kavels_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_base
     kavels = atlas.registration("kavels")
     viewer = base_map(bounds(kavels), online_basemap=online_basemap)
     properties = kavel_properties(kavels, public=atlas.public)
+    for level, label, weight in (("wijk", "Wijkgrenzen", 2.0), ("buurt", "Buurtgrenzen", 0.8)):
+        outlines = json.loads(atlas.areas(level)[["geometry"]].to_json(drop_id=True))
+        group = folium.FeatureGroup(name=label, show=level == "wijk")
+        folium.GeoJson(outlines, name=label, interactive=False,
+                       style_function=lambda _, w=weight: {"fill": False, "color": "#555", "weight": w,
+                                                           "dashArray": "4 3"}).add_to(group)
+        group.add_to(viewer)
     groups = {}
     for status, colour in STATUS_COLOURS.items():
         chosen = kavels["categorie"] == status

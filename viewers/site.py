@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,10 @@ from viewers.kavels import kavels_viewer
 from viewers.offline import save
 from viewers.sport import sport_viewer
 from viewers.wijkprofiel import TEMPLATES, wijk_pages
+from wijkatlas.errors import WijkatlasError
+
+#: The file that marks a folder as a site Wijkatlas wrote (and may replace).
+MARKER = ".wijkatlas-site"
 
 
 
@@ -39,29 +45,67 @@ VIEWERS = [
 
 
 def write_site(store: Path, target: Path, *, public: bool, online_basemap: bool = False) -> list[Path]:
-    """Write index, viewers and profile pages of the openbaar (``public``) or intern figures; returns the pages."""
+    """Write index, viewers and profile pages of the openbaar (``public``) or intern figures; returns the pages.
+
+    The site is written beside ``target`` and then swapped in, so a reader sees
+    the old site or the new one. A ``target`` that holds files Wijkatlas did not
+    write is refused rather than deleted.
+
+    Raises
+    ------
+    WijkatlasError
+        When ``target`` is a non-empty folder without Wijkatlas's marker, or a file.
+    """
+    if target.is_file() or (target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file()):
+        raise WijkatlasError(f"{target} bestaat al en is geen door Wijkatlas geschreven site; kies met --doel een "
+                             "nieuwe of lege map (Wijkatlas verwijdert geen bestanden die het niet zelf schreef)")
     atlas = Atlas(store, "openbaar" if public else "intern")
     gemeente = atlas.gemeente()
     gemeentenaam = gemeente["gemeentenaam"]
     years = atlas.long()["peiljaar"].dropna()
     peiljaar = str(int(years.max())) if len(years) else "–"
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-nieuw-", dir=target.parent))
+    staging.chmod(0o755)  # mkdtemp's 0700 would hide the site from a web server
+    try:
+        names = _write_pages(atlas, staging, public=public, online_basemap=online_basemap, peiljaar=peiljaar,
+                             gemeentenaam=gemeentenaam)
+        (staging / MARKER).write_text("Geschreven door 'wijkatlas viewers'; wordt bij de volgende keer vervangen.\n",
+                                      encoding="utf-8")
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [target / name for name in names]
+
+
+def _write_pages(atlas: Atlas, folder: Path, *, public: bool, online_basemap: bool, peiljaar: str,
+                 gemeentenaam: str) -> list[str]:
+    """Every page into ``folder``; returns their names, the index first."""
     pages = []
     viewers = [viewer for viewer in VIEWERS if atlas.has(viewer.layer)]
     for viewer in viewers:
         page = viewer.build(atlas, peiljaar=peiljaar, gemeentenaam=gemeentenaam, online_basemap=online_basemap)
-        pages.append(save(page, target / viewer.page))
+        pages.append(save(page, folder / viewer.page).name)
     wijken = atlas.areas("wijk")[["wijkcode", "wijknaam"]].itertuples(index=False)
     for code, text in wijk_pages(atlas, gemeentenaam=gemeentenaam).items():
-        path = target / f"profiel-{code}.html"
+        path = folder / f"profiel-{code}.html"
         path.write_text(text, encoding="utf-8")
-        pages.append(path)
-    index = target / "index.html"
-    index.write_text(TEMPLATES.get_template("index.html").render(
+        pages.append(path.name)
+    (folder / "index.html").write_text(TEMPLATES.get_template("index.html").render(
         gemeentenaam=gemeentenaam, peiljaar=peiljaar,
         scope="openbare cijfers" if public else "INTERN: bevat cijfers zonder geheimhouding, niet publiceren",
         viewers=[(viewer.page, viewer.title, viewer.about) for viewer in viewers], wijken=list(wijken),
         attributions="Bronnen: CBS (CC BY 4.0), Kadaster (BAG), gemeente."), encoding="utf-8")
-    return [index, *pages]
+    return ["index.html", *pages]
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put ``staging`` where ``target`` is, then remove the old site."""
+    if not target.exists():
+        staging.rename(target)
+        return
+    old = target.parent / f".{target.name}-oud-{uuid.uuid4().hex[:8]}"
+    target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old)

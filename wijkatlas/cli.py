@@ -66,8 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--toon", metavar="ID", help="de volledige definitie van een indicator")
     listing.set_defaults(run=_indicators)
 
-    profile = commands.add_parser("profile", help="toon het profiel van een wijk uit het gebouwde datapakhuis")
-    profile.add_argument("wijkcode", help="bv. WK990101")
+    profile = commands.add_parser("profile", help="toon het profiel van een wijk of buurt uit het gebouwde datapakhuis")
+    profile.add_argument("gebiedscode", help="wijk- of buurtcode, bv. WK990101 of BU99010101")
     profile.add_argument("--out", type=Path, default=settings.DEFAULT_OUT_DIR, help="map van het datapakhuis")
     profile.add_argument("--intern", action="store_true", help="toon interne cijfers (zonder geheimhouding)")
     profile.set_defaults(run=_profile)
@@ -245,14 +245,14 @@ def _indicators(args: argparse.Namespace) -> int:
 
 def _profile(args: argparse.Namespace) -> int:
     from geo.store import read_layer
-    from indicators.profile import wijk_profile
+    from indicators.profile import area_profile
 
     store = args.out / settings.STORE_NAME
     if not store.is_file():
         raise WijkatlasError(f"{store} bestaat niet; bouw eerst met 'wijkatlas demo' of 'wijkatlas build'")
     variant = "intern" if args.intern else "openbaar"
     long = read_layer(store, f"indicatoren_lang_{variant}")
-    print(wijk_profile(long, read_layer(store, "indicator_definities"), args.wijkcode))
+    print(area_profile(long, read_layer(store, "indicator_definities"), args.gebiedscode, intern=args.intern))
     return 0
 
 

@@ -6,6 +6,7 @@ a ``vendor/`` folder so that they work without internet.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -26,6 +27,14 @@ PACKAGE_FOLDERS = {
 #: Files not needed by any page: source maps, ES modules, other builds.
 SKIPPED = ("*.map", "*.esm.*", "*.ts", "*.scss", "*.less", "package.json", "README*", "LICENSE*", "svgs", "sprites",
            "scss", "less", "js-packages", "metadata", "*.rtl.*", "*-es-bundle*", "absolute-path.js", "index.js")
+
+
+def vendor_version(name: str) -> str:
+    """The installed version of the npm package behind ``name`` (empty when it is not installed)."""
+    folder = PACKAGE_FOLDERS[name]
+    root = "/".join(folder.split("/")[:2]) if folder.startswith("@") else folder.split("/")[0]
+    manifest = NODE_MODULES / root / "package.json"
+    return json.loads(manifest.read_text(encoding="utf-8")).get("version", "") if manifest.is_file() else ""
 
 
 def copy_vendor(target: Path, packages: tuple[str, ...] = tuple(PACKAGE_FOLDERS)) -> Path:

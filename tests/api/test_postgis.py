@@ -63,3 +63,14 @@ def test_pygeoapi_serves_the_tables_with_sorting_and_time_filters(published, dem
         x, y = rd.json()["geometry"]["coordinates"][0][0]
         assert 200_000 < x < 260_000 and 480_000 < y < 530_000
         assert requests.get(f"{url}/collections/buurten/items", params={"kleur": "x"}, timeout=30).status_code == 400
+
+
+def test_publish_can_be_rerun_and_swaps_the_collections_at_once(published, demo_out):
+    with psycopg2.connect(published) as connection, connection.cursor() as cursor:
+        cursor.execute("UPDATE wijkatlas.kavels SET status = 'oud'")  # mark what the first publish wrote
+    assert main(["publish", "--postgis", published, "--out", str(demo_out)]) == 0  # a monthly refresh
+    with psycopg2.connect(published) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM wijkatlas.kavels WHERE status = 'oud'")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'wijkatlas%'")
+        assert {row[0] for row in cursor.fetchall()} == {"wijkatlas"}  # no staging schema left behind

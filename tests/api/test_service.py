@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -12,9 +13,12 @@ import pyogrio
 import pytest
 import requests
 import shapely
+import yaml
 from owslib.ogcapi.features import Features
+from servers import wijkatlas_server
 
 from api_config.pygeoapi_config import MAX_ITEMS, RD_NEW
+from api_config.server import prepare
 from wijkatlas.cli import main
 
 PUBLIC = ["gemeente", "wijken", "buurten", "sportvoorzieningen", "kavels", "meldingen_buurt", "indicatordefinities"]
@@ -180,8 +184,6 @@ def test_gdal_ogr2ogr_copies_a_collection_in_rd_new(api_url, demo_out, tmp_path)
 
 
 def test_intern_collections_are_served_only_with_intern(demo_out):
-    from servers import wijkatlas_server
-
     with wijkatlas_server(demo_out, "--intern") as url:
         collections = {c["id"] for c in requests.get(f"{url}/collections?f=json", timeout=30).json()["collections"]}
         assert {"buurten_intern", "wijken_intern"} <= collections
@@ -192,3 +194,20 @@ def test_intern_collections_are_served_only_with_intern(demo_out):
 def test_intern_collections_are_refused_on_a_network_address(demo_out, capsys):
     assert main(["serve", "--out", str(demo_out), "--intern", "--host", "0.0.0.0", "--port", "5999"]) == 1
     assert "--intern-op-netwerk" in capsys.readouterr().err
+
+
+def test_serve_with_a_relative_out_folder_serves_its_static_files(demo_out):
+    with wijkatlas_server(Path(demo_out.name), cwd=demo_out.parent) as url:
+        html = requests.get(f"{url}/collections?f=html", timeout=30).text
+        links = _script_and_style_links(html)
+        assert links and all(requests.get(link, timeout=30).status_code == 200 for link in links)
+
+
+def test_preparing_a_second_server_leaves_the_files_of_the_first_alone(demo_out):
+    first = prepare(demo_out / "api", host="127.0.0.1", port=5001)[0]
+    static = Path(yaml.safe_load(first.read_text(encoding="utf-8"))["server"]["templates"]["static"])
+    marker = static / "vendor" / "leaflet" / "leaflet.js"
+    before = marker.stat().st_ino
+    second = prepare(demo_out / "api", host="127.0.0.1", port=5002)[0]
+    assert yaml.safe_load(second.read_text(encoding="utf-8"))["server"]["templates"]["static"] == str(static)
+    assert marker.stat().st_ino == before  # not deleted and copied again under a running server

@@ -1,10 +1,13 @@
 """The indicator products of the demo build, as stored and exported."""
 
+import re
+
 import openpyxl
 import pandas as pd
 import pyogrio
 
 from indicators.catalog import load_catalog
+from indicators.export import dutch_number
 from wijkatlas.cli import main
 
 
@@ -56,6 +59,19 @@ def test_excel_exports_have_definitions_and_quality(demo_out):
     assert not (intern == "geheim").any().any()
 
 
+def test_csv_exports_are_written_for_dutch_excel(demo_out):
+    text = (demo_out / "export" / "intern" / "indicatoren_wijk.csv").read_text(encoding="utf-8-sig")
+    rows = [line.split(";") for line in text.splitlines()]
+    cells = [cell for row in rows[1:] for cell in row[2:] if cell]
+    assert cells and all(re.fullmatch(r"-?\d+(,\d{1,2})?|geheim", cell) for cell in cells), cells[:20]
+    assert any("," in cell for cell in cells)  # shares and densities keep their decimals, with a comma
+
+
+def test_dutch_numbers_round_sensibly():
+    assert [dutch_number(v) for v in (3010.0, 4670.287044220326, 4.2671, -0.5, "geheim", float("nan"))][:5] == [
+        "3010", "4670,3", "4,27", "-0,50", "geheim"]
+
+
 def test_cli_lists_catalog_and_prints_profiles(demo_out, capsys):
     assert main(["indicators"]) == 0
     assert "gemiddelde_woz" in capsys.readouterr().out
@@ -64,5 +80,10 @@ def test_cli_lists_catalog_and_prints_profiles(demo_out, capsys):
     assert text.startswith("Wijkprofiel Centrum (WK990100)") and "Bron: CBS" in text and "LEEFBAARHEID" in text
     assert main(["profile", "WK990108", "--out", str(demo_out)]) == 0
     assert "geheim — te kleine aantallen" in capsys.readouterr().out
+    assert main(["profile", "BU99010101", "--out", str(demo_out)]) == 0
+    assert capsys.readouterr().out.startswith("Buurtprofiel ")
+    assert main(["profile", "WK990100", "--intern", "--out", str(demo_out)]) == 0
+    intern = capsys.readouterr().out.strip().splitlines()
+    assert intern[0] == intern[-1] == "INTERN — cijfers zonder geheimhouding; niet publiceren of doorsturen"
     assert main(["profile", "WK000000", "--out", str(demo_out)]) == 1
     assert "wijk 'WK000000' niet gevonden" in capsys.readouterr().err

@@ -91,3 +91,21 @@ def test_public_profile_rows_of_suppressed_figures_hold_no_value(public_site, de
                      & (long["peiljaar"] == row.peiljaar) & (long["niveau"] == "wijk")]["waarde"].iloc[0]
         if value == value:
             assert f">{format_number(value, '')}<" not in cells
+
+
+def test_viewers_refuse_a_folder_they_did_not_write_and_replace_their_own(demo_out, tmp_path, capsys):
+    from wijkatlas.cli import main
+
+    own = tmp_path / "mijn-map"
+    own.mkdir()
+    (own / "notities.txt").write_text("van de gebruiker", encoding="utf-8")
+    assert main(["viewers", "--out", str(demo_out), "--public", "--doel", str(own)]) == 1
+    assert "bestaat al en is geen door Wijkatlas geschreven site" in capsys.readouterr().err
+    assert (own / "notities.txt").read_text(encoding="utf-8") == "van de gebruiker"
+    site = tmp_path / "site"
+    assert main(["viewers", "--out", str(demo_out), "--public", "--doel", str(site)]) == 0
+    first = (site / "index.html").stat().st_ino
+    assert main(["viewers", "--out", str(demo_out), "--public", "--doel", str(site)]) == 0
+    assert (site / "index.html").stat().st_ino != first  # swapped in whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mijn-map", "site"]  # nothing left beside it
+    assert oct((site).stat().st_mode & 0o777) == "0o755"

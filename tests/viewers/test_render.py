@@ -54,9 +54,15 @@ def test_a_wijk_popup_compares_with_the_gemeente_and_links_its_profile(visit, pu
     page = visit(public_site / "gebiedsprofiel.html")
     page.page.locator(FILL_SELECTOR).first.click()
     popup = page.page.inner_text(".leaflet-popup-content")
-    assert "gemeente:" in popup and "index (gemeente = 100)" in popup
+    assert "Aantal inwoners" in popup and "gemeente:" in popup
+    assert "index" not in popup  # a count is part of the gemeente total: no index
     link = page.page.locator(".leaflet-popup-content a.wa-profile-link").get_attribute("href")
     assert re.fullmatch(r"profiel-WK\d{6}\.html", link) and (public_site / link).is_file()
+    page.page.select_option("#wa-indicator", "aandeel_65_plus")
+    page.page.wait_for_selector(".leaflet-popup-content", state="detached")  # the old indicator's popup closes
+    page.page.locator(FILL_SELECTOR).first.click()
+    popup = page.page.inner_text(".leaflet-popup-content")
+    assert "65 jaar" in popup and "index (gemeente = 100)" in popup
 
 
 def settled_marker_count(page) -> int:
