@@ -33,6 +33,7 @@ $(INSTALLED): pyproject.toml constraints.txt package.json package-lock.json scri
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	$(BIN)/python -m pip install --quiet -c constraints.txt "GDAL==$$(gdal-config --version)"
 	npm ci --no-audit --no-fund --silent
+	$(BIN)/python -m wijkatlas.web_assets node_modules
 	touch $@
 
 clean:

@@ -83,7 +83,7 @@ def bench_api(out: Path, *, total: int, concurrency: int, path: str = DEFAULT_PA
 
 
 def _threads() -> int:
-    from api_config.server import THREADS
+    from wijkatlas.api_config.server import THREADS
 
     return THREADS
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from pygeoapi.util import get_crs_from_uri
 
-from api_config.pygeoapi_config import CRS84, MAX_ITEMS, OUTPUT_CRS
+from wijkatlas.api_config.pygeoapi_config import CRS84, MAX_ITEMS, OUTPUT_CRS
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 FORMATS = {"json", "html", "jsonld"}

@@ -5,7 +5,7 @@ The service never opens the datapakhuis itself. Public collections go to
 columns its collection publishes, so no query to a public collection can reach
 an intern figure or an individual record. ``collections.json`` holds each
 collection's resolved metadata (licence, extents, links) for
-:mod:`api_config.pygeoapi_config`.
+:mod:`wijkatlas.api_config.pygeoapi_config`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from api_config.collections import CollectionSpec
-from geo.store import read_layer, write_store
-from indicators.catalog import Catalog
+from wijkatlas.api_config.collections import CollectionSpec
+from wijkatlas.geo.store import read_layer, write_store
+from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.errors import ConfigError
 from wijkatlas.settings import WGS84_CRS
 

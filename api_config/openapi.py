@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from api_config.pygeoapi_config import OUTPUT_CRS, capabilities
+from wijkatlas.api_config.pygeoapi_config import OUTPUT_CRS, capabilities
 
 OGC_COMPONENTS = Path(__file__).with_name("ogc_components.yaml")
 COMPONENT_KINDS = ("parameters", "responses", "schemas")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api_config.pygeoapi_config import PostGIS, read_metadata
+from wijkatlas.api_config.pygeoapi_config import PostGIS, read_metadata
 from wijkatlas.errors import ConfigError
 
 DEFAULT_SCHEMA = "wijkatlas"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from api_config.guard import CollectionRules, RequestGuard
-from api_config.html import write_offline_templates
-from api_config.pygeoapi_config import (PostGIS, capabilities, check_binding, pygeoapi_config, read_metadata,
+from wijkatlas.api_config.guard import CollectionRules, RequestGuard
+from wijkatlas.api_config.html import write_offline_templates
+from wijkatlas.api_config.pygeoapi_config import (PostGIS, capabilities, check_binding, pygeoapi_config, read_metadata,
                                         write_config)
 from wijkatlas.errors import ConfigError
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from geo.gebieden import TOLERANCE_HA, Gebieden, boundary_report
+from wijkatlas.geo.gebieden import TOLERANCE_HA, Gebieden, boundary_report
 
 AREA_SOURCE_POLYGON = "berekend uit de grenzen"
 CONTROL_COLUMNS = ["niveau", "gebiedscode", "buiten_ha", "niet_gedekt_ha", "past", "oppervlakte_grenzen_ha",
@@ -25,7 +25,7 @@ def cbs_areas(gebieden: Gebieden, kerncijfers: pd.DataFrame) -> tuple[Gebieden, 
     Parameters
     ----------
     kerncijfers
-        Long kerncijfers (:func:`geo.kerncijfers.load_kerncijfers`); the latest
+        Long kerncijfers (:func:`wijkatlas.geo.kerncijfers.load_kerncijfers`); the latest
         peiljaar with a value of ``OppervlakteLand`` counts per area.
 
     Returns

@@ -93,7 +93,7 @@ def assign_to_buurt(records: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> gpd
     records
         Points or polygons in the CRS of ``buurten``.
     buurten
-        ``buurtcode``, ``wijkcode`` and polygons, e.g. :attr:`geo.gebieden.Gebieden.buurten`.
+        ``buurtcode``, ``wijkcode`` and polygons, e.g. :attr:`wijkatlas.geo.gebieden.Gebieden.buurten`.
 
     Raises
     ------

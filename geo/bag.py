@@ -11,9 +11,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo._online import fetch_features, open_features
-from geo._records import Loaded, combine, rejections
-from geo._tables import normalise_postcode, parse_numbers, read_csv_text
+from wijkatlas.geo._online import fetch_features, open_features
+from wijkatlas.geo._records import Loaded, combine, rejections
+from wijkatlas.geo._tables import normalise_postcode, parse_numbers, read_csv_text
 from wijkatlas.errors import CRSError, SourceError, ValidationError
 from wijkatlas.settings import PDOK_BAG_URL, RD_CRS
 

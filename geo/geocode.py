@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from geo._tables import normalise_postcode, parse_numbers
+from wijkatlas.geo._tables import normalise_postcode, parse_numbers
 
 
 def geocode_addresses(
@@ -26,7 +26,7 @@ def geocode_addresses(
     postcode, huisnummer
         Aligned on the records to locate; postcode in any spelling (``1234 ab``).
     verblijfsobjecten
-        Output of :func:`geo.bag.load_verblijfsobjecten`.
+        Output of :func:`wijkatlas.geo.bag.load_verblijfsobjecten`.
     """
     wanted = pd.DataFrame(
         {

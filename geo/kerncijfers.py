@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo._online import call_cbs
-from geo._records import Loaded, combine, rejections
-from geo._tables import read_csv_text
+from wijkatlas.geo._online import call_cbs
+from wijkatlas.geo._records import Loaded, combine, rejections
+from wijkatlas.geo._tables import read_csv_text
 from wijkatlas.errors import SourceError, ValidationError
 from wijkatlas.settings import (CBS_CATALOG_URL, CBS_DATA_PROPERTIES, CBS_MISSING_SYMBOLS, CBS_SENTINEL_MAX,
                                 CBS_SENTINEL_MEANING)

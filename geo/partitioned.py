@@ -2,7 +2,7 @@
 
 The records are ordered along a Hilbert curve and cut into partitions of
 neighbouring records, and each partition is assigned by
-:func:`geo.assign.assign_to_buurt` on the cluster, so the outcome is the same
+:func:`wijkatlas.geo.assign.assign_to_buurt` on the cluster, so the outcome is the same
 record for record as on one machine.
 """
 
@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.assign import assign_to_buurt
+from wijkatlas.geo.assign import assign_to_buurt
 
 POSITION = "_positie"
 
 
 def assign_partitioned(records: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame, *, partitions: int
                        ) -> gpd.GeoDataFrame:
-    """:func:`geo.assign.assign_to_buurt` over ``partitions`` spatial partitions, on the current dask scheduler.
+    """:func:`wijkatlas.geo.assign.assign_to_buurt` over ``partitions`` spatial partitions, on the current dask scheduler.
 
     The records are in memory after validation, so they are ordered along a
     Hilbert curve here (``GeoSeries.hilbert_distance``) and cut into contiguous

@@ -15,14 +15,14 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo._records import Loaded, combine, refuse_if_mostly_rejected, rejections
-from geo.assign import assign_to_buurt
-from geo.bag import load_verblijfsobjecten
-from geo.areas import cbs_areas, control_lines
-from geo.gebieden import Gebieden, load_gebieden
-from geo.kerncijfers import LONG_COLUMNS, load_kerncijfers
-from geo.raster import zonal_statistics
-from geo.registrations import load_registration
+from wijkatlas.geo._records import Loaded, combine, refuse_if_mostly_rejected, rejections
+from wijkatlas.geo.assign import assign_to_buurt
+from wijkatlas.geo.bag import load_verblijfsobjecten
+from wijkatlas.geo.areas import cbs_areas, control_lines
+from wijkatlas.geo.gebieden import Gebieden, load_gebieden
+from wijkatlas.geo.kerncijfers import LONG_COLUMNS, load_kerncijfers
+from wijkatlas.geo.raster import zonal_statistics
+from wijkatlas.geo.registrations import load_registration
 from wijkatlas.config import BuildConfig
 
 Progress = Callable[[str], None]
@@ -46,8 +46,8 @@ def build_layers(config: BuildConfig, *, progress: Progress = lambda message: No
                  assign: Assign = assign_to_buurt) -> dict[str, pd.DataFrame]:
     """Load, validate and assign every source named in ``config``.
 
-    ``assign`` is :func:`geo.assign.assign_to_buurt` or an equivalent that runs
-    partitioned (:func:`geo.partitioned.assign_partitioned`).
+    ``assign`` is :func:`wijkatlas.geo.assign.assign_to_buurt` or an equivalent that runs
+    partitioned (:func:`wijkatlas.geo.partitioned.assign_partitioned`).
 
     Returns
     -------

@@ -17,9 +17,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo._records import Loaded, combine, rejections
-from geo._tables import parse_dates, parse_numbers, read_csv_text, snake_name
-from geo.geocode import geocode_addresses
+from wijkatlas.geo._records import Loaded, combine, rejections
+from wijkatlas.geo._tables import parse_dates, parse_numbers, read_csv_text, snake_name
+from wijkatlas.geo.geocode import geocode_addresses
 from wijkatlas.errors import ConfigError, CRSError, SourceError
 from wijkatlas.settings import LONLAT_BOUNDS, RD_BOUNDS, RD_CRS, WGS84_CRS
 

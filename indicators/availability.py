@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from indicators.catalog import LEVELS, Catalog, Indicator, Term
-from indicators.terms import Datapakhuis
+from wijkatlas.indicators.catalog import LEVELS, Catalog, Indicator, Term
+from wijkatlas.indicators.terms import Datapakhuis
 
 NOT_AVAILABLE = "niet beschikbaar"
 

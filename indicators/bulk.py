@@ -4,7 +4,7 @@ Each distinct condition of the catalog (``status`` in a list, ``gebruiksdoel``
 containing a value, ``bouwjaar`` in a range) is evaluated once on the whole
 layer, on category codes where the column is categorical; every term is then one
 ``np.bincount`` over the records' slot, and wijk and gemeente totals are sums of
-buurt totals. The indicator engine (:mod:`indicators.terms`) and ``wijkatlas
+buurt totals. The indicator engine (:mod:`wijkatlas.indicators.terms`) and ``wijkatlas
 bench`` both use it; the bench measures it against a pandas ``groupby`` per term.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from indicators.catalog import Catalog, RecordSet, Term, list_pattern
+from wijkatlas.indicators.catalog import Catalog, RecordSet, Term, list_pattern
 
 #: ``buurt_totals`` or a function with its signature and result (e.g. partitioned over a dask cluster).
 AddUp = Callable[[pd.DataFrame, np.ndarray, list, Catalog, int], np.ndarray]

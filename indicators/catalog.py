@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from indicators.formulas import FORMULAS
+from wijkatlas.indicators.formulas import FORMULAS
 from wijkatlas.errors import WijkatlasError
 
 DEFAULT_CATALOG = Path(__file__).with_name("catalog.toml")

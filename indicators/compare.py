@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from indicators.catalog import Catalog
+from wijkatlas.indicators.catalog import Catalog
 
 #: A wijk is signalled on a theme when it deviates unfavourably by at least
 #: SIGNAL_Z standard deviations on at least SIGNAL_MIN indicators of that theme.

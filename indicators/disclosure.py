@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from indicators.catalog import Catalog, DisclosureRule
+from wijkatlas.indicators.catalog import Catalog, DisclosureRule
 
 #: status code -> Dutch explanation (the legend of the public product)
 STATUS = {
@@ -39,9 +39,9 @@ def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas:
     Parameters
     ----------
     figures
-        Output of :func:`indicators.engine.compute_indicators`.
+        Output of :func:`wijkatlas.indicators.engine.compute_indicators`.
     basis
-        Output of :func:`indicators.engine.basis_figures` for the same peiljaren.
+        Output of :func:`wijkatlas.indicators.engine.basis_figures` for the same peiljaren.
     areas
         niveau, gebiedscode, wijkcode of every area (the hierarchy).
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from indicators.availability import Availability, availability, basis_available
-from indicators.catalog import Catalog, Indicator, Term
-from indicators.formulas import value_from
-from indicators.terms import KEYS, TIMELESS, Datapakhuis, aggregate, evaluate, nearest_distances, select, set_years
+from wijkatlas.indicators.availability import Availability, availability, basis_available
+from wijkatlas.indicators.catalog import Catalog, Indicator, Term
+from wijkatlas.indicators.formulas import value_from
+from wijkatlas.indicators.terms import KEYS, TIMELESS, Datapakhuis, aggregate, evaluate, nearest_distances, select, set_years
 
 RESULT_COLUMNS = ["indicator", *KEYS, "teller", "noemer", "waarde", "records", "ontbrekend"]
 
 
 def compute_indicators(store: Datapakhuis, catalog: Catalog, available: Availability | None = None) -> pd.DataFrame:
-    """All indicators the sources allow (see :mod:`indicators.availability`), unprotected (*intern*), in long form.
+    """All indicators the sources allow (see :mod:`wijkatlas.indicators.availability`), unprotected (*intern*), in long form.
 
     Returns
     -------

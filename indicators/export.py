@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from indicators.catalog import Catalog
+from wijkatlas.indicators.catalog import Catalog
 
 SUPPRESSED = "geheim"
 LEVEL_TITLES = {"buurt": "Buurten", "wijk": "Wijken", "gemeente": "Gemeente"}

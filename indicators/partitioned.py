@@ -2,7 +2,7 @@
 
 The records are split into partitions by buurt (the spatial key: a buurt's
 records are never split), each partition is added up with
-:func:`indicators.bulk.buurt_totals`, and the partial totals are summed. Counts
+:func:`wijkatlas.indicators.bulk.buurt_totals`, and the partial totals are summed. Counts
 and sums of whole numbers are exact, so the figures equal the single-machine ones.
 """
 
@@ -14,12 +14,12 @@ import dask
 import numpy as np
 import pandas as pd
 
-from indicators.bulk import buurt_totals
-from indicators.catalog import Catalog, Term
+from wijkatlas.indicators.bulk import buurt_totals
+from wijkatlas.indicators.catalog import Catalog, Term
 
 
 class PartitionedAddUp:
-    """A drop-in for :func:`indicators.bulk.buurt_totals` that runs on the current dask scheduler."""
+    """A drop-in for :func:`wijkatlas.indicators.bulk.buurt_totals` that runs on the current dask scheduler."""
 
     def __init__(self, partitions: int) -> None:
         self.partitions = partitions

@@ -11,12 +11,12 @@ from datetime import datetime
 import geopandas as gpd
 import pandas as pd
 
-from indicators.availability import Availability, availability
-from indicators.catalog import Catalog
-from indicators.compare import compare, signalering
-from indicators.disclosure import protect, status_text
-from indicators.engine import basis_figures, compute_indicators
-from indicators.terms import Datapakhuis
+from wijkatlas.indicators.availability import Availability, availability
+from wijkatlas.indicators.catalog import Catalog
+from wijkatlas.indicators.compare import compare, signalering
+from wijkatlas.indicators.disclosure import protect, status_text
+from wijkatlas.indicators.engine import basis_figures, compute_indicators
+from wijkatlas.indicators.terms import Datapakhuis
 
 LEVEL_LAYERS = {"buurt": ("buurten", "buurtcode"), "wijk": ("wijken", "wijkcode"), "gemeente": ("gemeente", "gemeentecode")}
 VARIANTS = ("intern", "openbaar")

@@ -3,7 +3,7 @@
 A term's figures come back in long form (peiljaar, niveau, gebiedscode,
 waarde) for every area, so formula kinds can combine them by joining. Set terms
 are added up together: the first one asked for on a layer computes every set
-term of the catalog on that layer in one pass (:mod:`indicators.bulk`), by the
+term of the catalog on that layer in one pass (:mod:`wijkatlas.indicators.bulk`), by the
 store's ``add_up`` function, which a build may replace by a partitioned one
 (dask). Nothing loops over records.
 """
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from indicators.bulk import (MEASURES, AddUp, ConditionCache, buurt_totals, condition_columns, layer_terms, roll_up,
+from wijkatlas.indicators.bulk import (MEASURES, AddUp, ConditionCache, buurt_totals, condition_columns, layer_terms, roll_up,
                              term_mask)
-from indicators.catalog import Catalog, CatalogError, RecordSet, Term
+from wijkatlas.indicators.catalog import Catalog, CatalogError, RecordSet, Term
 
 KEYS = ["peiljaar", "niveau", "gebiedscode"]
 TIMELESS = -1  # peiljaar of figures that do not change per year (areas); joined to every year
@@ -33,7 +33,7 @@ class Datapakhuis:
     layers: dict[str, pd.DataFrame]
     gemeentecode: str
     snapshot_year: int
-    #: how set terms are added up per slot (:func:`indicators.bulk.buurt_totals`, or a partitioned equivalent)
+    #: how set terms are added up per slot (:func:`wijkatlas.indicators.bulk.buurt_totals`, or a partitioned equivalent)
     add_up: AddUp = buurt_totals
     #: selected records per set term, computed once per build
     selections: dict[Term, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
@@ -94,7 +94,7 @@ def _record_years(store: Datapakhuis, record_set: RecordSet, records: pd.DataFra
 
 
 def set_totals(store: Datapakhuis, catalog: Catalog, term: Term, measure: str) -> pd.DataFrame:
-    """A set term added up per peiljaar and area (``measure`` as in :data:`indicators.bulk.MEASURES`).
+    """A set term added up per peiljaar and area (``measure`` as in :data:`wijkatlas.indicators.bulk.MEASURES`).
 
     The first request for a set computes every set term of the catalog over the
     same layer and dating in one pass (:func:`_add_up_together`).
@@ -163,7 +163,7 @@ def evaluate(store: Datapakhuis, catalog: Catalog, term: Term, *, measure: str =
 
     ``measure`` is ``"value"`` (count, or the sum of ``term.field``),
     ``"count"`` (records with a value in ``term.field``, for means) or
-    ``"missing"`` (records without one), see :data:`indicators.bulk.MEASURES`.
+    ``"missing"`` (records without one), see :data:`wijkatlas.indicators.bulk.MEASURES`.
     """
     if term.kind == "set":
         return set_totals(store, catalog, term, measure)

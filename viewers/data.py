@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo.store import read_layer
+from wijkatlas.geo.store import read_layer
 from wijkatlas.errors import WijkatlasError
 from wijkatlas.settings import WGS84_CRS
 

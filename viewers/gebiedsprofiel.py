@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from branca.element import MacroElement, Template
 
-from indicators.disclosure import status_text
-from viewers.data import Atlas, bounds
-from viewers.style import CLASS_COLOURS, MISSING, MISSING_LABEL, SUPPRESSED, SUPPRESSED_LABEL, Frame, base_map
+from wijkatlas.indicators.disclosure import status_text
+from wijkatlas.viewers.data import Atlas, bounds
+from wijkatlas.viewers.style import CLASS_COLOURS, MISSING, MISSING_LABEL, SUPPRESSED, SUPPRESSED_LABEL, Frame, base_map
 
 #: Classification methods offered, by their Dutch legend name.
 SCHEMES = {"kwantielen": "Quantiles", "natuurlijke grenzen": "FisherJenks", "gelijke intervallen": "EqualInterval"}

@@ -8,9 +8,9 @@ import folium
 import pandas as pd
 from branca.element import MacroElement, Template
 
-from viewers.data import Atlas, bounds
-from viewers.gebiedsprofiel import source_line
-from viewers.style import Frame, Legend, base_map
+from wijkatlas.viewers.data import Atlas, bounds
+from wijkatlas.viewers.gebiedsprofiel import source_line
+from wijkatlas.viewers.style import Frame, Legend, base_map
 
 #: Okabe-Ito colours per status.
 STATUS_COLOURS = {"beschikbaar": "#009E73", "in optie": "#E69F00", "verkocht": "#0072B2"}

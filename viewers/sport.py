@@ -8,9 +8,9 @@ import folium
 import pandas as pd
 from folium.plugins import MarkerCluster
 
-from viewers.data import Atlas, bounds
-from viewers.gebiedsprofiel import add_area_layers, indicator_table, source_line
-from viewers.style import CATEGORY_COLOURS, Frame, Legend, base_map
+from wijkatlas.viewers.data import Atlas, bounds
+from wijkatlas.viewers.gebiedsprofiel import add_area_layers, indicator_table, source_line
+from wijkatlas.viewers.style import CATEGORY_COLOURS, Frame, Legend, base_map
 
 #: The catalog marks the context and reach indicators offered under the facilities with ``viewers = ["sport"]``.
 VIEWER = "sport"

@@ -8,9 +8,9 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from indicators.disclosure import status_text
-from indicators.profile import format_number
-from viewers.data import Atlas
+from wijkatlas.indicators.disclosure import status_text
+from wijkatlas.indicators.profile import format_number
+from wijkatlas.viewers.data import Atlas
 
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
                                autoescape=True)

@@ -4,10 +4,10 @@ Both paths run in their own process on the same synthetic GeoParquet data, so
 each reports its own peak memory:
 
 * **snel** (the pipeline's path): the GeoParquet streamed in batches of one
-  million (:func:`geo.columnar.iter_point_batches`, coordinates straight from
+  million (:func:`wijkatlas.geo.columnar.iter_point_batches`, coordinates straight from
   the geoarrow columns, only the columns the catalog uses), buurten found with
-  :class:`geo.assign.BuurtGrid`, and every BAG term of the catalog added up per
-  buurt in one pass per batch (:func:`indicators.bulk.buurt_totals`), rolled up
+  :class:`wijkatlas.geo.assign.BuurtGrid`, and every BAG term of the catalog added up per
+  buurt in one pass per batch (:func:`wijkatlas.indicators.bulk.buurt_totals`), rolled up
   to wijk and gemeente at the end; memory stays bounded by the batch size;
 * **basis** (what one would write first): ``geopandas.read_parquet``,
   ``geopandas.sjoin`` (lowest buurtcode on a boundary, as the pipeline does),
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.bag import is_woning
+from wijkatlas.geo.bag import is_woning
 from wijkatlas.errors import WijkatlasError
 
 LEVEL_COLUMNS = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode"}
@@ -95,10 +95,10 @@ def fast_path(buurten_path: Path, objects_path: Path) -> PathResult:
     """Stream the verblijfsobjecten in batches: read columns, locate on the buurt raster, add up term totals."""
     import geopandas as gpd
 
-    from geo.assign import BuurtGrid
-    from geo.columnar import iter_point_batches
-    from indicators.bulk import buurt_totals, by_level, layer_terms, term_label
-    from indicators.catalog import DEFAULT_CATALOG, load_catalog
+    from wijkatlas.geo.assign import BuurtGrid
+    from wijkatlas.geo.columnar import iter_point_batches
+    from wijkatlas.indicators.bulk import buurt_totals, by_level, layer_terms, term_label
+    from wijkatlas.indicators.catalog import DEFAULT_CATALOG, load_catalog
 
     catalog = load_catalog(DEFAULT_CATALOG)
     terms = layer_terms(catalog, "bag_verblijfsobjecten")
@@ -121,8 +121,8 @@ def fast_path(buurten_path: Path, objects_path: Path) -> PathResult:
 def baseline_path(buurten_path: Path, objects_path: Path) -> PathResult:
     import geopandas as gpd
 
-    from indicators.bulk import layer_terms, term_label
-    from indicators.catalog import DEFAULT_CATALOG, list_pattern, load_catalog
+    from wijkatlas.indicators.bulk import layer_terms, term_label
+    from wijkatlas.indicators.catalog import DEFAULT_CATALOG, list_pattern, load_catalog
 
     catalog = load_catalog(DEFAULT_CATALOG)
     terms = layer_terms(catalog, "bag_verblijfsobjecten")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from wijkatlas import settings
-from indicators.availability import NOT_AVAILABLE
+from wijkatlas.indicators.availability import NOT_AVAILABLE
 from wijkatlas.errors import WijkatlasError
 
 
@@ -139,15 +139,15 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _build(config_path: Path, out: Path) -> int:
-    from api_config.collections import load_collections
-    from api_config.layers import write_api_data
-    from viewers.site import write_site
-    from geo.pipeline import build_layers
-    from geo.store import write_store
-    from indicators.catalog import load_catalog
-    from indicators.export import write_exports
-    from indicators.products import build_products
-    from indicators.terms import Datapakhuis
+    from wijkatlas.api_config.collections import load_collections
+    from wijkatlas.api_config.layers import write_api_data
+    from wijkatlas.viewers.site import write_site
+    from wijkatlas.geo.pipeline import build_layers
+    from wijkatlas.geo.store import write_store
+    from wijkatlas.indicators.catalog import load_catalog
+    from wijkatlas.indicators.export import write_exports
+    from wijkatlas.indicators.products import build_products
+    from wijkatlas.indicators.terms import Datapakhuis
     from wijkatlas.compute import open_engine
     from wijkatlas.config import load_config
 
@@ -218,7 +218,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _indicators(args: argparse.Namespace) -> int:
-    from indicators.catalog import DEFAULT_CATALOG, load_catalog
+    from wijkatlas.indicators.catalog import DEFAULT_CATALOG, load_catalog
 
     catalog = load_catalog(args.catalog or DEFAULT_CATALOG)
     if args.toon:
@@ -244,8 +244,8 @@ def _indicators(args: argparse.Namespace) -> int:
 
 
 def _profile(args: argparse.Namespace) -> int:
-    from geo.store import read_layer
-    from indicators.profile import area_profile
+    from wijkatlas.geo.store import read_layer
+    from wijkatlas.indicators.profile import area_profile
 
     store = args.out / settings.STORE_NAME
     if not store.is_file():
@@ -257,8 +257,8 @@ def _profile(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from api_config.postgis import parse_dsn
-    from api_config.server import prepare, serve
+    from wijkatlas.api_config.postgis import parse_dsn
+    from wijkatlas.api_config.server import prepare, serve
 
     database = parse_dsn(args.postgis, args.schema) if args.postgis else None
     config_path, openapi_path = prepare(args.out / "api", host=args.host, port=args.port, url=args.url,
@@ -272,8 +272,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from api_config.postgis import load_public_collections, parse_dsn
-    from api_config.server import prepare
+    from wijkatlas.api_config.postgis import load_public_collections, parse_dsn
+    from wijkatlas.api_config.server import prepare
 
     database = parse_dsn(args.postgis, args.schema)
     loaded = load_public_collections(args.out / "api", database)
@@ -286,7 +286,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _viewers(args: argparse.Namespace) -> int:
-    from viewers.site import write_site
+    from wijkatlas.viewers.site import write_site
 
     target = args.doel or args.out / ("openbaar" if args.public else "viewers")
     pages = write_site(args.out / settings.STORE_NAME, target, public=args.public,
@@ -304,7 +304,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _bench_api(args: argparse.Namespace) -> int:
-    from api_config.bench import bench_api
+    from wijkatlas.api_config.bench import bench_api
 
     print(bench_api(args.out, total=args.verzoeken, concurrency=args.clients))
     return 0

@@ -1,8 +1,8 @@
 """The compute engine of a build: assignment and aggregation in this process, or partitioned on dask.
 
 ``[rekenen] motor = "dask"`` in the build configuration runs
-:func:`geo.partitioned.assign_partitioned` and
-:class:`indicators.partitioned.PartitionedAddUp` on a dask cluster: a running
+:func:`wijkatlas.geo.partitioned.assign_partitioned` and
+:class:`wijkatlas.indicators.partitioned.PartitionedAddUp` on a dask cluster: a running
 scheduler (``scheduler = "tcp://host:8786"``) or a local cluster of ``werkers``
 processes. Both engines give the same figures.
 """
@@ -17,8 +17,8 @@ from functools import partial
 
 import geopandas as gpd
 
-from geo.assign import assign_to_buurt
-from indicators.bulk import AddUp, buurt_totals
+from wijkatlas.geo.assign import assign_to_buurt
+from wijkatlas.indicators.bulk import AddUp, buurt_totals
 from wijkatlas.config import ComputeSettings
 
 
@@ -37,8 +37,8 @@ def open_engine(settings: ComputeSettings) -> Iterator[Engine]:
     import dask
     from distributed import Client, LocalCluster
 
-    from geo.partitioned import assign_partitioned
-    from indicators.partitioned import PartitionedAddUp
+    from wijkatlas.geo.partitioned import assign_partitioned
+    from wijkatlas.indicators.partitioned import PartitionedAddUp
 
     # scheduler and worker chatter off; task errors still raise here
     logging.getLogger("distributed").setLevel(logging.ERROR)

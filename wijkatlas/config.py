@@ -12,9 +12,9 @@ from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.gebieden import BoundaryFile
-from geo.registrations import GEO_FORMATS, GeometryJoin, RegistrationSpec
-from indicators.catalog import DEFAULT_CATALOG
+from wijkatlas.geo.gebieden import BoundaryFile
+from wijkatlas.geo.registrations import GEO_FORMATS, GeometryJoin, RegistrationSpec
+from wijkatlas.indicators.catalog import DEFAULT_CATALOG
 from wijkatlas.errors import ConfigError
 
 SECTIONS = {"gemeente", "gebieden", "kerncijfers", "bag", "raster", "registraties", "indicators", "rekenen"}

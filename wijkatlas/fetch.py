@@ -12,9 +12,9 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.bag import fetch_verblijfsobjecten
-from geo.gebieden import Gebieden, fetch_gebieden
-from geo.kerncijfers import download_kerncijfers, validate_kerncijfers
+from wijkatlas.geo.bag import fetch_verblijfsobjecten
+from wijkatlas.geo.gebieden import Gebieden, fetch_gebieden
+from wijkatlas.geo.kerncijfers import download_kerncijfers, validate_kerncijfers
 from wijkatlas.errors import ConfigError
 from wijkatlas.settings import KERNCIJFERS_TABLES
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from geo._crs import guess_crs
-from geo._tables import read_csv_text
-from geo.gebieden import CODE_COLUMNS, LEVEL_OF_PREFIX
-from geo.kerncijfers import keys_from_titles, padded_codes
+from wijkatlas.geo._crs import guess_crs
+from wijkatlas.geo._tables import read_csv_text
+from wijkatlas.geo.gebieden import CODE_COLUMNS, LEVEL_OF_PREFIX
+from wijkatlas.geo.kerncijfers import keys_from_titles, padded_codes
 from wijkatlas.config import load_config
 from wijkatlas.errors import ConfigError, SourceError
 from wijkatlas.settings import KERNCIJFERS_TABLES, RD_CRS

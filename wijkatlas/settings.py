@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 #: Every distance and area is computed in Amersfoort / RD New.
@@ -36,11 +37,12 @@ HTTP_TIMEOUT_S = 60
 #: configuration (separator, decimal sign, column names) is probably wrong.
 MAX_REJECTED_SHARE = 0.5
 
-#: The embedded demo municipality and its build configuration.
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEMO_DATA_DIR = REPO_ROOT / "data"
+#: The embedded demo municipality and its build configuration (package data, also in a wheel).
+DEMO_DATA_DIR = Path(str(files("wijkatlas.data")))
 DEMO_CONFIG = DEMO_DATA_DIR / "demo.toml"
 DEFAULT_OUT_DIR = Path("out")
+#: JavaScript and CSS for offline pages, copied from node_modules by `make` (package data).
+VENDOR_SOURCE = Path(__file__).resolve().parent / "vendor"
 #: CBS's column list of the kerncijfers (key, title, unit): maps StatLine export titles to keys.
 CBS_DATA_PROPERTIES = DEMO_DATA_DIR / "reference" / "cbs_85984NED_DataProperties.json"
 STORE_NAME = "datapakhuis.gpkg"

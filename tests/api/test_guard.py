@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from api_config.guard import CollectionRules, RequestGuard
-from api_config.pygeoapi_config import CRS84, RD_NEW, WGS84
+from wijkatlas.api_config.guard import CollectionRules, RequestGuard
+from wijkatlas.api_config.pygeoapi_config import CRS84, RD_NEW, WGS84
 
 RULES = {
     "buurten": CollectionRules(fields=frozenset({"buurtcode", "inwoners"}), sortable=False, time_filter=False,

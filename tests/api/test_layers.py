@@ -8,8 +8,8 @@ import pyogrio
 import pytest
 import yaml
 
-from api_config.collections import load_collections
-from api_config.pygeoapi_config import check_binding, pygeoapi_config, read_metadata
+from wijkatlas.api_config.collections import load_collections
+from wijkatlas.api_config.pygeoapi_config import check_binding, pygeoapi_config, read_metadata
 from wijkatlas.errors import ConfigError
 
 PUBLIC = {"gemeente", "wijken", "buurten", "sportvoorzieningen", "kavels", "meldingen_buurt", "indicatordefinities"}
@@ -83,7 +83,7 @@ def test_intern_collections_stay_on_loopback_unless_allowed():
 
 
 def test_the_openapi_document_is_self_contained(demo_out):
-    from api_config.server import prepare
+    from wijkatlas.api_config.server import prepare
 
     _, openapi_path = prepare(demo_out / "api", host="127.0.0.1", port=5999)
     text = openapi_path.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import requests
 import yaml
 from servers import postgis_cluster, wijkatlas_server
 
-from api_config.pygeoapi_config import RD_NEW
+from wijkatlas.api_config.pygeoapi_config import RD_NEW
 from wijkatlas.cli import main
 
 

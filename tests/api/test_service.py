@@ -17,8 +17,8 @@ import yaml
 from owslib.ogcapi.features import Features
 from servers import wijkatlas_server
 
-from api_config.pygeoapi_config import MAX_ITEMS, RD_NEW
-from api_config.server import prepare
+from wijkatlas.api_config.pygeoapi_config import MAX_ITEMS, RD_NEW
+from wijkatlas.api_config.server import prepare
 from wijkatlas.cli import main
 
 PUBLIC = ["gemeente", "wijken", "buurten", "sportvoorzieningen", "kavels", "meldingen_buurt", "indicatordefinities"]

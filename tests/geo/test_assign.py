@@ -4,7 +4,7 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from geo.assign import assign_to_buurt
+from wijkatlas.geo.assign import assign_to_buurt
 from wijkatlas.errors import CRSError
 
 
@@ -75,7 +75,7 @@ def test_the_raster_lookup_agrees_with_the_exact_test_everywhere(cell_m):
     """Random points, points on boundaries and vertices, and points on cell edges, over a Voronoi tessellation."""
     import numpy as np
 
-    from geo.assign import BuurtGrid
+    from wijkatlas.geo.assign import BuurtGrid
 
     rng = np.random.default_rng(7)
     frame = shapely.box(0, 0, 3000, 2000)

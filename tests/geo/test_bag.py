@@ -4,8 +4,8 @@ import responses
 import shapely
 
 from helpers import REPO, recorded
-from geo.bag import fetch_verblijfsobjecten, load_verblijfsobjecten
-from geo.geocode import geocode_addresses
+from wijkatlas.geo.bag import fetch_verblijfsobjecten, load_verblijfsobjecten
+from wijkatlas.geo.geocode import geocode_addresses
 from wijkatlas.errors import CRSError, ValidationError
 
 BAG_API = "https://api.pdok.nl/lv/bag/ogc/v1_0"

@@ -5,7 +5,7 @@ import shapely
 from responses import matchers
 
 from helpers import FIXTURES, REPO, recorded
-from geo.gebieden import fetch_gebieden, load_gebieden
+from wijkatlas.geo.gebieden import fetch_gebieden, load_gebieden
 from wijkatlas.errors import OfflineError, SourceError, ValidationError
 
 DEMO_KAART = REPO / "data" / "cbs" / "wijkbuurtkaart_2024.gpkg"

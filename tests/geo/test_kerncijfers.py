@@ -4,7 +4,7 @@ import responses
 from responses import matchers
 
 from helpers import FIXTURES, REPO, recorded
-from geo.kerncijfers import column_stems, fetch_kerncijfers, load_kerncijfers, padded_codes
+from wijkatlas.geo.kerncijfers import column_stems, fetch_kerncijfers, load_kerncijfers, padded_codes
 from wijkatlas.errors import SourceError, ValidationError
 
 ODATA = "https://opendata.cbs.nl/ODataFeed/odata/85984NED"

@@ -3,7 +3,7 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from geo.raster import zonal_statistics
+from wijkatlas.geo.raster import zonal_statistics
 from wijkatlas.errors import CRSError
 
 

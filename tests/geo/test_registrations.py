@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo._records import refuse_if_mostly_rejected
-from geo.registrations import GeometryJoin, RegistrationSpec, load_registration
+from wijkatlas.geo._records import refuse_if_mostly_rejected
+from wijkatlas.geo.registrations import GeometryJoin, RegistrationSpec, load_registration
 from wijkatlas.errors import SourceError
 
 SPORT_CSV = (

@@ -6,7 +6,7 @@ import pyogrio
 import pytest
 import shapely
 
-from geo.store import write_store
+from wijkatlas.geo.store import write_store
 
 
 def layers(value: int) -> dict[str, pd.DataFrame]:

@@ -3,7 +3,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from geo._tables import normalise_postcode, parse_dates, parse_numbers, read_csv_text, snake_name
+from wijkatlas.geo._tables import normalise_postcode, parse_dates, parse_numbers, read_csv_text, snake_name
 from wijkatlas.errors import SourceError
 
 

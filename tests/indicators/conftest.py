@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from indicators.terms import Datapakhuis
+from wijkatlas.indicators.terms import Datapakhuis
 
 CODES = {"BU00010000": "WK000100", "BU00010001": "WK000100", "BU00010100": "WK000101", "BU00010101": "WK000101"}
 IN_USE = "Verblijfsobject in gebruik"

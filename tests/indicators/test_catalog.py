@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from indicators.catalog import CatalogError, load_catalog
+from wijkatlas.indicators.catalog import CatalogError, load_catalog
 
 from helpers import SMALL_CATALOG as SMALL
 

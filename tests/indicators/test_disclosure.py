@@ -3,9 +3,9 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from indicators.catalog import load_catalog
-from indicators.disclosure import constraint_matrix, protect, secondary_suppression
-from indicators.engine import basis_figures, compute_indicators
+from wijkatlas.indicators.catalog import load_catalog
+from wijkatlas.indicators.disclosure import constraint_matrix, protect, secondary_suppression
+from wijkatlas.indicators.engine import basis_figures, compute_indicators
 from helpers import SMALL_CATALOG as CATALOG
 
 

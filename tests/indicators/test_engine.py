@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indicators.catalog import load_catalog
-from indicators.engine import basis_figures, compute_indicators
+from wijkatlas.indicators.catalog import load_catalog
+from wijkatlas.indicators.engine import basis_figures, compute_indicators
 
 from helpers import SMALL_CATALOG as CATALOG
 

@@ -6,8 +6,8 @@ import openpyxl
 import pandas as pd
 import pyogrio
 
-from indicators.catalog import load_catalog
-from indicators.export import dutch_number
+from wijkatlas.indicators.catalog import load_catalog
+from wijkatlas.indicators.export import dutch_number
 from wijkatlas.cli import main
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from viewers.site import write_site
+from wijkatlas.viewers.site import write_site
 
 @pytest.fixture(scope="session")
 def public_site(demo_out) -> Path:

@@ -7,7 +7,7 @@ import re
 import pyogrio
 import pytest
 
-from indicators.profile import format_number
+from wijkatlas.indicators.profile import format_number
 
 
 def files_text(site) -> str:

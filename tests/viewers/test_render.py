@@ -8,7 +8,7 @@ import numpy as np
 import pyogrio
 import pytest
 
-from viewers.style import SUPPRESSED
+from wijkatlas.viewers.style import SUPPRESSED
 
 FILL_SELECTOR = "path.leaflet-interactive"
 
@@ -169,7 +169,7 @@ def area_colours(page) -> dict[str, str]:
 
 @pytest.mark.parametrize("scheme", ["kwantielen", "natuurlijke grenzen", "gelijke intervallen"])
 def test_areas_get_the_colour_of_their_mapclassify_class(visit, public_site, demo_out, scheme):
-    from viewers.gebiedsprofiel import classify, palette
+    from wijkatlas.viewers.gebiedsprofiel import classify, palette
 
     page = visit(public_site / "gebiedsprofiel.html")
     page.page.select_option("#wa-indicator", "aandeel_65_plus")

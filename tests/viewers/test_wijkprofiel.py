@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from viewers.wijkprofiel import SPARK_HEIGHT, sparkline
+from wijkatlas.viewers.wijkprofiel import SPARK_HEIGHT, sparkline
 
 
 def polylines(svg: str) -> list[list[tuple[float, float]]]:

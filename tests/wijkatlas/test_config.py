@@ -1,7 +1,7 @@
 import pytest
 
 from helpers import REPO
-from geo.gebieden import BoundaryFile
+from wijkatlas.geo.gebieden import BoundaryFile
 from wijkatlas.config import ComputeSettings, load_config
 from wijkatlas.errors import ConfigError
 

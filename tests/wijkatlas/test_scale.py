@@ -9,13 +9,13 @@ import pytest
 import shapely
 from pandas.testing import assert_frame_equal
 
-from geo.columnar import iter_point_batches
-from geo.pipeline import build_layers
-from indicators.bulk import buurt_totals, layer_terms, term_label
-from indicators.catalog import load_catalog
-from indicators.engine import compute_indicators
-from indicators.partitioned import PartitionedAddUp
-from indicators.terms import Datapakhuis, evaluate
+from wijkatlas.geo.columnar import iter_point_batches
+from wijkatlas.geo.pipeline import build_layers
+from wijkatlas.indicators.bulk import buurt_totals, layer_terms, term_label
+from wijkatlas.indicators.catalog import load_catalog
+from wijkatlas.indicators.engine import compute_indicators
+from wijkatlas.indicators.partitioned import PartitionedAddUp
+from wijkatlas.indicators.terms import Datapakhuis, evaluate
 from wijkatlas.bench import baseline_path, fast_path, run_bench
 from wijkatlas.compute import open_engine
 from wijkatlas.config import ComputeSettings, load_config

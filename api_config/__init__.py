@@ -1,0 +1,1 @@
+"""Publishing the public results as OGC API Features with pygeoapi."""

@@ -1,0 +1,1 @@
+"""The embedded demo municipality Havenstede (GM9901) and CBS reference metadata, shipped as package data."""

@@ -1,0 +1,1 @@
+"""Offline Folium maps and profile pages from the indicator layers."""
