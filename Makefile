@@ -7,12 +7,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test system-deps data bench clean
+.PHONY: demo test test-quick system-deps data bench clean
 
 demo: $(INSTALLED)
 	$(BIN)/wijkatlas demo
 
+# The lint gate (ruff, mypy, import contracts), the wheel run outside the checkout, then every test.
 test: $(INSTALLED)
+	bash scripts/lint.sh
+	bash scripts/check-wheel.sh
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+# Daily work: the tests without the slow ones (Schemathesis fuzzing).
+test-quick: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 # Assignment and aggregation at national size, fast path against the baseline.

@@ -55,7 +55,7 @@ class RequestGuard:
         if method not in READ_METHODS:
             return _refuse(start_response, 405, "InvalidOperation",
                            f"Deze dienst is alleen-lezen; {method} is niet toegestaan.",
-                           [("Allow", ", ".join(sorted(READ_METHODS)))])
+                           (("Allow", ", ".join(sorted(READ_METHODS))),))
         try:
             parameters = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True, strict_parsing=False)
         except ValueError:
@@ -139,7 +139,7 @@ def _integer(text: str) -> int | None:
 
 
 def _refuse(start_response: StartResponse, status: int, code: str, description: str,
-            headers: list[tuple[str, str]] = ()) -> list[bytes]:
+            headers: tuple[tuple[str, str], ...] = ()) -> list[bytes]:
     body = json.dumps({"code": code, "description": description}, ensure_ascii=False).encode("utf-8")
     reason = {400: "Bad Request", 405: "Method Not Allowed"}[status]
     start_response(f"{status} {reason}", [("Content-Type", "application/json; charset=utf-8"),

@@ -20,10 +20,10 @@ import pandas as pd
 import pyogrio
 
 from wijkatlas.api_config.collections import CollectionSpec
-from wijkatlas.geo.store import read_layer, write_store
-from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.errors import ConfigError
+from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.settings import WGS84_CRS
+from wijkatlas.store import read_layer, write_store
 
 PUBLIC_FILE = "openbaar.gpkg"
 INTERN_FILE = "intern.gpkg"

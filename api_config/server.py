@@ -10,8 +10,14 @@ import yaml
 
 from wijkatlas.api_config.guard import CollectionRules, RequestGuard
 from wijkatlas.api_config.html import write_offline_templates
-from wijkatlas.api_config.pygeoapi_config import (PostGIS, capabilities, check_binding, pygeoapi_config, read_metadata,
-                                        write_config)
+from wijkatlas.api_config.pygeoapi_config import (
+    PostGIS,
+    capabilities,
+    check_binding,
+    pygeoapi_config,
+    read_metadata,
+    write_config,
+)
 from wijkatlas.errors import ConfigError
 
 #: Request-handling threads of the WSGI server.

@@ -49,7 +49,7 @@ def read_csv_text(path: Path, *, sep: str | None = None, encoding: str | None = 
     if sep is None:
         header = text.splitlines()[0]
         counts = {candidate: header.count(candidate) for candidate in SEPARATORS}
-        sep = max(counts, key=counts.get)
+        sep = max(counts, key=lambda candidate: counts[candidate])
         if counts[sep] == 0:
             raise SourceError(
                 f"scheidingsteken niet te herkennen in de kopregel; geef 'sep' op (een van {list(SEPARATORS)})",

@@ -11,10 +11,10 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from wijkatlas.errors import CRSError, SourceError, ValidationError
 from wijkatlas.geo._online import fetch_features, open_features
 from wijkatlas.geo._records import Loaded, combine, rejections
 from wijkatlas.geo._tables import normalise_postcode, parse_numbers, read_csv_text
-from wijkatlas.errors import CRSError, SourceError, ValidationError
 from wijkatlas.settings import PDOK_BAG_URL, RD_CRS
 
 REQUIRED = ["identificatie", "gebruiksdoel", "oppervlakte", "status", "postcode", "huisnummer"]

@@ -22,9 +22,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from wijkatlas.errors import SourceError, ValidationError
 from wijkatlas.geo._crs import with_checked_crs
 from wijkatlas.geo._online import fetch_features, open_features
-from wijkatlas.errors import SourceError, ValidationError
 from wijkatlas.settings import PDOK_WIJKENBUURTEN_URL, RD_CRS
 
 LEVELS = ("buurt", "wijk", "gemeente")

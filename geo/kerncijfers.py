@@ -15,12 +15,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from wijkatlas.errors import SourceError, ValidationError
 from wijkatlas.geo._online import call_cbs
 from wijkatlas.geo._records import Loaded, combine, rejections
 from wijkatlas.geo._tables import read_csv_text
-from wijkatlas.errors import SourceError, ValidationError
-from wijkatlas.settings import (CBS_CATALOG_URL, CBS_DATA_PROPERTIES, CBS_MISSING_SYMBOLS, CBS_SENTINEL_MAX,
-                                CBS_SENTINEL_MEANING)
+from wijkatlas.settings import (
+    CBS_CATALOG_URL,
+    CBS_DATA_PROPERTIES,
+    CBS_MISSING_SYMBOLS,
+    CBS_SENTINEL_MAX,
+    CBS_SENTINEL_MEANING,
+)
 
 REGION_STEMS = {"Gemeentenaam", "SoortRegio", "Codering"}
 TEXT_STEMS = {"IndelingswijzigingGemeenteWijkBuurt", "MeestVoorkomendePostcode", "Dekkingspercentage"}
@@ -49,7 +54,7 @@ def padded_codes(codes: pd.Series) -> pd.Series:
     width = parts[0].map({"GM": 4, "WK": 6, "BU": 8})
     fixable = parts[1].notna() & (parts[1].str.len() <= width)
     padded = parts[0] + pd.Series([d.zfill(int(w)) if ok else "" for d, w, ok in
-                                   zip(parts[1].fillna(""), width.fillna(0), fixable)], index=codes.index)
+                                   zip(parts[1].fillna(""), width.fillna(0), fixable, strict=False)], index=codes.index)
     return text.where(~fixable, padded)
 
 
@@ -180,7 +185,7 @@ def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gem
         key_of = {v: k for k, v in stems.items()}
         problems = [f"rij {row + 2}, veld '{key_of[name]}': '{value}' is geen getal"
                     for row, name, value in zip(long.index[unparseable], long["variabele"][unparseable],
-                                                text[unparseable])]
+                                                text[unparseable], strict=False)]
         raise ValidationError(problems, source=source)
     sentinel = (numbers <= CBS_SENTINEL_MAX).fillna(False)
     status = symbol.astype("object")

@@ -9,21 +9,57 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from wijkatlas.geo._records import Loaded, combine, refuse_if_mostly_rejected, rejections
+from wijkatlas.geo.areas import cbs_areas, control_lines
 from wijkatlas.geo.assign import assign_to_buurt
 from wijkatlas.geo.bag import load_verblijfsobjecten
-from wijkatlas.geo.areas import cbs_areas, control_lines
-from wijkatlas.geo.gebieden import Gebieden, load_gebieden
+from wijkatlas.geo.gebieden import BoundaryFile, Gebieden, load_gebieden
 from wijkatlas.geo.kerncijfers import LONG_COLUMNS, load_kerncijfers
 from wijkatlas.geo.raster import zonal_statistics
-from wijkatlas.geo.registrations import load_registration
-from wijkatlas.config import BuildConfig
+from wijkatlas.geo.registrations import RegistrationSpec, load_registration
+
+
+@dataclass(frozen=True)
+class KerncijfersSource:
+    """One kerncijfers table and its peiljaar; ``sep`` and ``encoding`` for a CSV that cannot be sniffed."""
+
+    file: Path
+    peiljaar: int
+    sep: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class RasterSource:
+    """A GeoTIFF for zonal statistics per buurt, stored as layer ``raster_<name>``."""
+
+    name: str
+    file: Path
+    title: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a gemeente's datapakhuis is built from; only the boundaries are required."""
+
+    gemeentecode: str
+    gemeentenaam: str
+    #: one boundary file, or one per level (buurten at least)
+    gebieden: tuple[BoundaryFile, ...]
+    kerncijfers: tuple[KerncijfersSource, ...]
+    #: BAG verblijfsobjecten; ``None`` when the build has no BAG
+    bag: Path | None
+    bag_layer: str | None
+    rasters: tuple[RasterSource, ...]
+    registrations: tuple[RegistrationSpec, ...]
+
 
 Progress = Callable[[str], None]
 Assign = Callable[[gpd.GeoDataFrame, gpd.GeoDataFrame], gpd.GeoDataFrame]
@@ -42,9 +78,9 @@ class SourceOutcome:
     afgekeurd: int
 
 
-def build_layers(config: BuildConfig, *, progress: Progress = lambda message: None,
+def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
                  assign: Assign = assign_to_buurt) -> dict[str, pd.DataFrame]:
-    """Load, validate and assign every source named in ``config``.
+    """Load, validate and assign every source named in ``sources``.
 
     ``assign`` is :func:`wijkatlas.geo.assign.assign_to_buurt` or an equivalent that runs
     partitioned (:func:`wijkatlas.geo.partitioned.assign_partitioned`).
@@ -64,23 +100,23 @@ def build_layers(config: BuildConfig, *, progress: Progress = lambda message: No
     files: list[tuple[str, Path]] = []
 
     with timer("Gebiedsindeling laden"):
-        gebieden = load_gebieden(config.gebieden, gemeentecode=config.gemeentecode)
-        files += [("gebieden", boundary.file) for boundary in config.gebieden]
+        gebieden = load_gebieden(sources.gebieden, gemeentecode=sources.gemeentecode)
+        files += [("gebieden", boundary.file) for boundary in sources.gebieden]
     derived = f" (afgeleid uit de buurtcodes: {', '.join(gebieden.afgeleid)})" if gebieden.afgeleid else ""
     timer.note(f"{len(gebieden.wijken)} wijken, {len(gebieden.buurten)} buurten{derived}")
 
-    if config.kerncijfers:
+    if sources.kerncijfers:
         with timer("CBS kerncijfers laden"):
-            kerncijfers, outcome, kerncijfers_rejected = _kerncijfers(config, gebieden)
+            kerncijfers, outcome, kerncijfers_rejected = _kerncijfers(sources, gebieden)
             outcomes.append(outcome)
             rejected.append(kerncijfers_rejected)
-            files += [(f"kerncijfers_{k.peiljaar}", k.file) for k in config.kerncijfers]
+            files += [(f"kerncijfers_{k.peiljaar}", k.file) for k in sources.kerncijfers]
         levels = ", ".join(sorted(set(kerncijfers["soort_regio"])))
-        timer.note(f"{outcome.toegewezen} rijen van {len(config.kerncijfers)} peiljaren (niveaus: {levels})")
+        timer.note(f"{outcome.toegewezen} rijen van {len(sources.kerncijfers)} peiljaren (niveaus: {levels})")
     else:
         kerncijfers = pd.DataFrame({column: pd.Series(dtype="object") for column in LONG_COLUMNS})
         timer.note("geen kerncijfers opgegeven: indicatoren uit CBS-cijfers worden niet berekend")
-    gebieden = gebieden.with_names(_area_names(kerncijfers) | {config.gemeentecode: config.gemeentenaam})
+    gebieden = gebieden.with_names(_area_names(kerncijfers) | {sources.gemeentecode: sources.gemeentenaam})
     gebieden, control = cbs_areas(gebieden, kerncijfers)
     for line in control_lines(control):
         timer.note(line)
@@ -93,21 +129,21 @@ def build_layers(config: BuildConfig, *, progress: Progress = lambda message: No
         "kerncijfers": kerncijfers,
     }
     verblijfsobjecten = None
-    if config.bag is not None:
+    if sources.bag is not None:
         with timer("BAG verblijfsobjecten laden en toewijzen"):
-            bag = load_verblijfsobjecten(config.bag, layer=config.bag_layer)
-            refuse_if_mostly_rejected(bag, source=str(config.bag))
+            bag = load_verblijfsobjecten(sources.bag, layer=sources.bag_layer)
+            refuse_if_mostly_rejected(bag, source=str(sources.bag))
             verblijfsobjecten = bag.records
             layers["bag_verblijfsobjecten"] = assign(bag.records, gebieden.buurten)
-            outcomes.append(_outcome("bag_verblijfsobjecten", "BAG verblijfsobjecten", config.bag, bag,
+            outcomes.append(_outcome("bag_verblijfsobjecten", "BAG verblijfsobjecten", sources.bag, bag,
                                      layers["bag_verblijfsobjecten"]))
             rejected.append(bag.rejected)
-            files.append(("bag_verblijfsobjecten", config.bag))
+            files.append(("bag_verblijfsobjecten", sources.bag))
         timer.note(_summary(outcomes[-1]))
     else:
         timer.note("geen BAG opgegeven: indicatoren uit de BAG worden niet berekend")
 
-    for spec in config.registrations:
+    for spec in sources.registrations:
         with timer(f"Registratie '{spec.name}' laden en toewijzen"):
             loaded = load_registration(spec, verblijfsobjecten=verblijfsobjecten)
             refuse_if_mostly_rejected(loaded, source=str(spec.file))
@@ -119,7 +155,7 @@ def build_layers(config: BuildConfig, *, progress: Progress = lambda message: No
                 files.append((f"{spec.name}_geometrie", spec.geometry.file))
         timer.note(_summary(outcomes[-1]))
 
-    for raster in config.rasters:
+    for raster in sources.rasters:
         with timer(f"Raster '{raster.name}': zonale statistiek per buurt"):
             layers[f"raster_{raster.name}"] = zonal_statistics(raster.file, gebieden.buurten, code="buurtcode")
             files.append((f"raster_{raster.name}", raster.file))
@@ -131,13 +167,13 @@ def build_layers(config: BuildConfig, *, progress: Progress = lambda message: No
     return layers
 
 
-def _kerncijfers(config: BuildConfig, gebieden: Gebieden) -> tuple[pd.DataFrame, SourceOutcome, pd.DataFrame]:
+def _kerncijfers(sources: Sources, gebieden: Gebieden) -> tuple[pd.DataFrame, SourceOutcome, pd.DataFrame]:
     """All peiljaren in one long table; rows for codes missing from the gebiedsindeling are rejected."""
-    known = set(gebieden.buurten["buurtcode"]) | set(gebieden.wijken["wijkcode"]) | {config.gemeentecode}
+    known = set(gebieden.buurten["buurtcode"]) | set(gebieden.wijken["wijkcode"]) | {sources.gemeentecode}
     tables, rejected = [], []
     read = outside = 0
-    for source in config.kerncijfers:
-        loaded = load_kerncijfers(source.file, peiljaar=source.peiljaar, gemeentecode=config.gemeentecode,
+    for source in sources.kerncijfers:
+        loaded = load_kerncijfers(source.file, peiljaar=source.peiljaar, gemeentecode=sources.gemeentecode,
                                   sep=source.sep, encoding=source.encoding)
         rows = loaded.records.drop_duplicates("gebiedscode")
         unknown = rows[~rows["gebiedscode"].isin(known)]
@@ -150,7 +186,7 @@ def _kerncijfers(config: BuildConfig, gebieden: Gebieden) -> tuple[pd.DataFrame,
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     rejected_rows = combine(rejected)
     assigned = read - outside - len(rejected_rows)
-    files = ", ".join(str(k.file) for k in config.kerncijfers)
+    files = ", ".join(str(k.file) for k in sources.kerncijfers)
     outcome = SourceOutcome("kerncijfers", "CBS Kerncijfers wijken en buurten", files, read, assigned, outside,
                             len(rejected_rows))
     return table, outcome, rejected_rows
@@ -180,7 +216,7 @@ def _source_files(files: list[tuple[str, Path]]) -> pd.DataFrame:
             "bron": bron,
             "bestand": str(path),
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "gewijzigd": datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(tzinfo=None),
+            "gewijzigd": datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(tzinfo=None),
         })
     return pd.DataFrame(rows)
 

@@ -17,10 +17,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from wijkatlas.errors import ConfigError, CRSError, SourceError
 from wijkatlas.geo._records import Loaded, combine, rejections
 from wijkatlas.geo._tables import parse_dates, parse_numbers, read_csv_text, snake_name
 from wijkatlas.geo.geocode import geocode_addresses
-from wijkatlas.errors import ConfigError, CRSError, SourceError
 from wijkatlas.settings import LONLAT_BOUNDS, RD_BOUNDS, RD_CRS, WGS84_CRS
 
 TABLE_FORMATS = {".csv", ".txt", ".xlsx", ".xlsm"}
@@ -209,6 +209,7 @@ def _read(spec: RegistrationSpec) -> _Raw:
 def _joined_geometry(spec: RegistrationSpec, table: pd.DataFrame) -> tuple[gpd.GeoSeries, pd.DataFrame]:
     """Geometry from ``spec.geometry``'s file for each record, matched on the key, and the unclaimed rest."""
     join = spec.geometry
+    assert join is not None, "called only for a registration with a geometry join"
     if not join.file.is_file():
         raise SourceError("geometriebestand niet gevonden", source=join.file)
     shapes = pyogrio.read_dataframe(join.file, layer=join.layer, fid_as_index=True)

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from wijkatlas.indicators.formulas import FORMULAS
 from wijkatlas.errors import WijkatlasError
+from wijkatlas.indicators.formulas import FORMULAS
+from wijkatlas.vocabulary import LEVEL_NAMES
 
 DEFAULT_CATALOG = Path(__file__).with_name("catalog.toml")
-LEVELS = ("buurt", "wijk", "gemeente")
+LEVELS = LEVEL_NAMES
 SECTIONS = {"defaults", "sources", "sets", "basis", "disclosure", "indicator"}
 TERM_KINDS = ("set", "cbs", "area", "raster", "indicator", "located")
 TERM_KEYS = set(TERM_KINDS) | {"field", "where", "where_contains", "where_range"}

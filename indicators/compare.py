@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from wijkatlas.indicators.catalog import Catalog
+from wijkatlas.vocabulary import latest_peiljaar
 
 #: A wijk is signalled on a theme when it deviates unfavourably by at least
 #: SIGNAL_Z standard deviations on at least SIGNAL_MIN indicators of that theme.
@@ -51,8 +52,7 @@ def signalering(compared: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame) -
     """
     direction = {i.id: i.higher_is_better for i in catalog.indicators.values() if i.higher_is_better is not None}
     wijken = compared[(compared["niveau"] == "wijk") & compared["indicator"].isin(direction)]
-    latest = wijken.groupby("indicator")["peiljaar"].transform("max")
-    wijken = wijken[wijken["peiljaar"] == latest]
+    wijken = latest_peiljaar(wijken)
     sign = wijken["indicator"].map({i: 1.0 if up else -1.0 for i, up in direction.items()}).astype(float)
     unfavourable = (wijken["z_score"].astype(float) * sign) <= -SIGNAL_Z
     theme = wijken["indicator"].map(lambda i: catalog.indicators[i].theme)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from wijkatlas.indicators.catalog import Catalog, DisclosureRule
+from wijkatlas.vocabulary import is_suppressed
 
 #: status code -> Dutch explanation (the legend of the public product)
 STATUS = {
@@ -62,7 +63,7 @@ def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas:
     unpublished &= status.astype("string") != "afgerond"
     extra = _secondary(frame, unpublished.astype(bool), catalog, areas)
     status[extra] = "geheim_secundair"
-    value[status.astype("string").str.startswith("geheim").fillna(False).to_numpy()] = np.nan
+    value[is_suppressed(status).to_numpy()] = np.nan
     return frame[["indicator", "peiljaar", "niveau", "gebiedscode"]].assign(waarde=value, status=status.astype("string"))
 
 
@@ -125,9 +126,9 @@ def constraint_matrix(cells: np.ndarray, parent_of: dict[str, str]) -> np.ndarra
         matrix[row, position[parent]] = 1.0
     row_of = {parent: row for row, parent in enumerate(parents)}
     for cell in cells:
-        parent = parent_of.get(cell)
-        if parent in row_of:
-            matrix[row_of[parent], position[cell]] = -1.0
+        above = parent_of.get(cell)
+        if above is not None and above in row_of:
+            matrix[row_of[above], position[cell]] = -1.0
     return matrix
 
 
@@ -178,7 +179,7 @@ def secondary_suppression(
 def _nearest_open_equation(matrix: np.ndarray, hidden: np.ndarray, cell: int) -> int:
     """The equation closest to ``cell`` (moving through hidden cells) that has a published member;
     among equally close ones, the one with the fewest hidden cells."""
-    seen_cells, seen_rows = {cell}, set()
+    seen_cells, seen_rows = {cell}, set[int]()
     frontier = [cell]
     while frontier:
         rows = sorted({int(r) for c in frontier for r in np.flatnonzero(matrix[:, c] != 0)} - seen_rows)

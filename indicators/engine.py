@@ -13,7 +13,16 @@ import pandas as pd
 from wijkatlas.indicators.availability import Availability, availability, basis_available
 from wijkatlas.indicators.catalog import Catalog, Indicator, Term
 from wijkatlas.indicators.formulas import value_from
-from wijkatlas.indicators.terms import KEYS, TIMELESS, Datapakhuis, aggregate, evaluate, nearest_distances, select, set_years
+from wijkatlas.indicators.terms import (
+    KEYS,
+    TIMELESS,
+    Datapakhuis,
+    aggregate,
+    evaluate,
+    nearest_distances,
+    select,
+    set_years,
+)
 
 RESULT_COLUMNS = ["indicator", *KEYS, "teller", "noemer", "waarde", "records", "ontbrekend"]
 

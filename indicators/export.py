@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from wijkatlas.indicators.catalog import Catalog
+from wijkatlas.vocabulary import is_suppressed, latest_peiljaar
 
 SUPPRESSED = "geheim"
 LEVEL_TITLES = {"buurt": "Buurten", "wijk": "Wijken", "gemeente": "Gemeente"}
@@ -32,9 +33,8 @@ DEFINITION_HEADERS = {
 def spreadsheet(long: pd.DataFrame, catalog: Catalog, niveau: str) -> pd.DataFrame:
     """Areas as rows, indicators (latest peiljaar) as columns headed "Titel (eenheid, peiljaar)"."""
     rows = long[long["niveau"] == niveau]
-    latest = rows[rows["peiljaar"] == rows.groupby("indicator")["peiljaar"].transform("max")]
-    shown = latest["waarde"].astype(object).where(
-        ~latest["status"].astype("string").str.startswith("geheim").fillna(False), SUPPRESSED)
+    latest = latest_peiljaar(rows)
+    shown = latest["waarde"].astype(object).where(~is_suppressed(latest["status"]), SUPPRESSED)
     table = latest.assign(cel=shown).pivot(index=["gebiedscode", "gebiedsnaam"], columns="indicator", values="cel")
     years = latest.groupby("indicator")["peiljaar"].max()
     order = [i for i in catalog.indicators if i in table.columns]

@@ -17,8 +17,8 @@ from wijkatlas.indicators.compare import compare, signalering
 from wijkatlas.indicators.disclosure import protect, status_text
 from wijkatlas.indicators.engine import basis_figures, compute_indicators
 from wijkatlas.indicators.terms import Datapakhuis
+from wijkatlas.vocabulary import LEVELS, latest_peiljaar
 
-LEVEL_LAYERS = {"buurt": ("buurten", "buurtcode"), "wijk": ("wijken", "wijkcode"), "gemeente": ("gemeente", "gemeentecode")}
 VARIANTS = ("intern", "openbaar")
 LONG_COLUMNS = ["indicator", "peiljaar", "niveau", "gebiedscode", "gebiedsnaam", "waarde", "status",
                 "status_toelichting", "gemeentewaarde", "index", "rang", "z_score", "verandering_vorig_jaar",
@@ -53,7 +53,7 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime) 
         compared["status_toelichting"] = compared["status"].map(status_text, na_action="ignore").astype("string")
         columns = LONG_COLUMNS + (["teller", "noemer"] if variant == "intern" else [])
         products[f"indicatoren_lang_{variant}"] = compared[columns].reset_index(drop=True)
-        for niveau in LEVEL_LAYERS:
+        for niveau in LEVELS:
             products[f"indicatoren_{niveau}_{variant}"] = _wide(store, compared, niveau, with_status=variant == "openbaar")
         products[f"signalering_{variant}"] = signalering(compared, catalog, store.areas)
     products["indicator_definities"] = definitions(catalog, figures, available)
@@ -63,10 +63,9 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime) 
 
 def _wide(store: Datapakhuis, compared: pd.DataFrame, niveau: str, *, with_status: bool) -> gpd.GeoDataFrame:
     """One row per area of ``niveau`` with geometry; each indicator in its latest peiljaar."""
-    layer, code = LEVEL_LAYERS[niveau]
-    areas = store.layer(layer)
-    rows = compared[compared["niveau"] == niveau]
-    latest = rows[rows["peiljaar"] == rows.groupby("indicator")["peiljaar"].transform("max")]
+    code = LEVELS[niveau].code
+    areas = store.layer(LEVELS[niveau].layer)
+    latest = latest_peiljaar(compared[compared["niveau"] == niveau])
     values = latest.pivot(index="gebiedscode", columns="indicator", values="waarde")
     wide = areas.merge(values, left_on=code, right_index=True, how="left")
     if with_status:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from wijkatlas.errors import WijkatlasError
+from wijkatlas.vocabulary import is_suppressed, latest_peiljaar
 
 LEVEL_OF_PREFIX = {"WK": "wijk", "BU": "buurt"}
 
@@ -34,7 +35,7 @@ def area_profile(long: pd.DataFrame, definitions: pd.DataFrame, code: str, *, in
         known = sorted(long.loc[long["niveau"] == niveau, "gebiedscode"].unique())
         raise WijkatlasError(f"{niveau} '{code}' niet gevonden; bekende {niveau}en: {', '.join(known) or 'geen'}")
     wijkcode = code
-    latest = rows[rows["peiljaar"] == rows.groupby("indicator")["peiljaar"].transform("max")]
+    latest = latest_peiljaar(rows)
     order = {indicator: position for position, indicator in enumerate(definitions["indicator"])}
     latest = latest.merge(definitions, on="indicator")
     latest = latest.sort_values("indicator", key=lambda ids: ids.map(order), kind="stable")
@@ -43,8 +44,8 @@ def area_profile(long: pd.DataFrame, definitions: pd.DataFrame, code: str, *, in
     header = f"  {'indicator':<52}{niveau:>12}{'gemeente':>12}{'index':>7}{'rang':>6}{'sinds vorig jaar':>18}"
     for theme, group in latest.groupby("thema", sort=False):
         lines += [theme.upper(), header]
-        for row in group.itertuples():
-            if pd.notna(row.status) and str(row.status).startswith("geheim"):
+        for row, suppressed in zip(group.itertuples(), is_suppressed(group["status"]), strict=True):
+            if suppressed:
                 value = row.status_toelichting
                 lines.append(f"  {row.titel + ' (' + row.eenheid + ')':<52}  {value}")
                 continue

@@ -18,8 +18,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from wijkatlas.indicators.bulk import (MEASURES, AddUp, ConditionCache, buurt_totals, condition_columns, layer_terms, roll_up,
-                             term_mask)
+from wijkatlas.indicators.bulk import (
+    MEASURES,
+    AddUp,
+    ConditionCache,
+    buurt_totals,
+    condition_columns,
+    layer_terms,
+    roll_up,
+    term_mask,
+)
 from wijkatlas.indicators.catalog import Catalog, CatalogError, RecordSet, Term
 
 KEYS = ["peiljaar", "niveau", "gebiedscode"]
@@ -125,7 +133,7 @@ def _add_up_together(store: Datapakhuis, catalog: Catalog, term: Term) -> None:
     totals = store.add_up(records, slot, columns, catalog, len(years) * len(buurtcodes))
     positions = list(range(len(columns)))
     blocks = [pd.DataFrame(values, columns=positions).assign(peiljaar=year, niveau=niveau, gebiedscode=codes)
-              for year, per_buurt in zip(years, np.split(totals, len(years)))
+              for year, per_buurt in zip(years, np.split(totals, len(years)), strict=False)
               for niveau, (codes, values) in roll_up(per_buurt, buurten).items()]
     figures = _grid(store, years).merge(pd.concat(blocks, ignore_index=True), on=KEYS, how="left")
     figures[positions] = figures[positions].fillna(0.0)
@@ -198,6 +206,8 @@ def evaluate(store: Datapakhuis, catalog: Catalog, term: Term, *, measure: str =
         share = 100.0 * row["toegewezen"] / max(row["gelezen"] - row["buiten"], 1)
         return _grid(store, [TIMELESS]).assign(waarde=share)
     if term.kind == "indicator":
+        if computed is None:
+            raise CatalogError(f"term 'indicator = {term.name}' kan hier niet; alleen in de termen van een indicator")
         values = computed[term.name]
         return values[KEYS + ["waarde"]]
     raise CatalogError(f"onbekende term '{term.kind}'")

@@ -5,7 +5,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$repo/build"' EXIT
+rm -rf "$repo/build"  # setuptools reuses it: a stale copy of a removed module would end up in the wheel
 "$repo/.venv/bin/python" -m pip wheel --quiet --no-deps -w "$work/dist" "$repo" >/dev/null
 python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet -c "$repo/constraints.txt" "$work"/dist/wijkatlas-*.whl \

@@ -12,6 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+
 from helpers import REPO
 
 

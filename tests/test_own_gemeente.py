@@ -16,10 +16,11 @@ import pyogrio
 import pytest
 import requests
 import shapely
-from helpers import FIXTURES
-from servers import wijkatlas_server
 
 from wijkatlas.cli import main
+
+from helpers import FIXTURES
+from servers import wijkatlas_server
 
 GEMEENTE = FIXTURES / "gemeente"
 BAG_INDICATORS = {"woningvoorraad", "aandeel_bouwjaar_voor_1945", "gemiddelde_oppervlakte_woning",

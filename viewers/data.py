@@ -9,9 +9,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from wijkatlas.geo.store import read_layer
 from wijkatlas.errors import WijkatlasError
 from wijkatlas.settings import WGS84_CRS
+from wijkatlas.store import read_layer
 
 #: Geometry is simplified for display to this tolerance (metres, RD) and rounded to ~1 m in lon/lat.
 DISPLAY_TOLERANCE_M = 5.0

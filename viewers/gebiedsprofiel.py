@@ -20,6 +20,7 @@ from branca.element import MacroElement, Template
 from wijkatlas.indicators.disclosure import status_text
 from wijkatlas.viewers.data import Atlas, bounds
 from wijkatlas.viewers.style import CLASS_COLOURS, MISSING, MISSING_LABEL, SUPPRESSED, SUPPRESSED_LABEL, Frame, base_map
+from wijkatlas.vocabulary import is_suppressed
 
 #: Classification methods offered, by their Dutch legend name.
 SCHEMES = {"kwantielen": "Quantiles", "natuurlijke grenzen": "FisherJenks", "gelijke intervallen": "EqualInterval"}
@@ -86,10 +87,8 @@ def feature_properties(frame: pd.DataFrame, level: str, meta: list[dict]) -> pd.
         values = frame[indicator]
         status = frame.get(f"{indicator}__status", pd.Series(None, index=frame.index, dtype=object))
         out[indicator] = values.round(2).astype(object).where(values.notna(), None)
-        out[f"{indicator}__k"] = [
-            SECRET if isinstance(s, str) and s.startswith("geheim") else (NONE if pd.isna(v) else PRESENT)
-            for v, s in zip(values, status)
-        ]
+        out[f"{indicator}__k"] = [SECRET if secret else (NONE if pd.isna(v) else PRESENT)
+                                  for v, secret in zip(values, is_suppressed(status), strict=True)]
         out[f"{indicator}__s"] = [status_text(s) if isinstance(s, str) and s else None for s in status]
     return pd.DataFrame(out, index=frame.index)
 
@@ -111,13 +110,14 @@ def source_line(atlas: Atlas, sources: str) -> str:
 def add_area_layers(viewer: folium.Map, frames: dict[str, pd.DataFrame], meta: list[dict], *,
                     profile_links: bool) -> None:
     """Wijken and buurten as alternative base layers, styled by the indicator chosen in a selector."""
-    layers = {}
+    layers: dict[str, folium.GeoJson] = {}
     for level, label in LEVELS.items():
         frame = frames[level]
         properties = feature_properties(frame, level, meta)
         data = json.loads(frame[["geometry"]].join(properties).to_json(drop_id=True))
         group = folium.FeatureGroup(name=label, overlay=False, show=level == "wijk")
-        layers[level] = folium.GeoJson(data, name=label, style_function=lambda _: MISSING).add_to(group)
+        layers[level] = folium.GeoJson(data, name=label, style_function=lambda _: MISSING)
+        layers[level].add_to(group)
         group.add_to(viewer)
     IndicatorSelector(layers, meta, profile_links=profile_links).add_to(viewer)
 

@@ -40,12 +40,12 @@ def kavels_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_base
                        style_function=lambda _, w=weight: {"fill": False, "color": "#555", "weight": w,
                                                            "dashArray": "4 3"}).add_to(group)
         group.add_to(viewer)
-    groups = {}
+    groups: dict[str, folium.GeoJson] = {}
     for status, colour in STATUS_COLOURS.items():
         chosen = kavels["categorie"] == status
         data = json.loads(kavels.loc[chosen, ["geometry"]].join(properties[chosen]).to_json(drop_id=True))
         group = folium.FeatureGroup(name=f"{status} ({chosen.sum()})")
-        groups[status] = folium.GeoJson(
+        groups[status] = folium.GeoJson(  # type: ignore[assignment]  # add_to returns the layer itself
             data, name=status,
             style_function=lambda _, c=colour: {"fillColor": c, "color": "#222", "weight": 1, "fillOpacity": 0.75},
             highlight_function=lambda _: {"weight": 3},

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import folium
 
+from wijkatlas.errors import WijkatlasError
 from wijkatlas.viewers.data import Atlas
 from wijkatlas.viewers.gebiedsprofiel import gebiedsprofiel
 from wijkatlas.viewers.kavels import kavels_viewer
 from wijkatlas.viewers.offline import save
 from wijkatlas.viewers.sport import sport_viewer
 from wijkatlas.viewers.wijkprofiel import TEMPLATES, wijk_pages
-from wijkatlas.errors import WijkatlasError
 
 #: The file that marks a folder as a site Wijkatlas wrote (and may replace).
 MARKER = ".wijkatlas-site"

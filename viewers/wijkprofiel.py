@@ -11,6 +11,7 @@ import pandas as pd
 from wijkatlas.indicators.disclosure import status_text
 from wijkatlas.indicators.profile import format_number
 from wijkatlas.viewers.data import Atlas
+from wijkatlas.vocabulary import is_suppressed, latest_peiljaar
 
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
                                autoescape=True)
@@ -40,7 +41,7 @@ def sparkline(years: list[int], wijk: list[float | None], gemeente: list[float |
             for i, v in enumerate(series) if v is not None and pd.notna(v))
         return f'<polyline fill="none" stroke="{colour}" {style} points="{points}"/>' if points else ""
 
-    label = html.escape(", ".join(f"{y}: {'–' if v is None or pd.isna(v) else round(v, 1)}" for y, v in zip(years, wijk)))
+    label = html.escape(", ".join(f"{y}: {'–' if v is None or pd.isna(v) else round(v, 1)}" for y, v in zip(years, wijk, strict=False)))
     return (f'<svg class="wa-spark" width="{SPARK_WIDTH}" height="{SPARK_HEIGHT}" role="img"><title>{label}</title>'
             + line(gemeente, LINE_COLOURS["gemeente"], 'stroke-width="2" stroke-dasharray="4 2"')
             + line(wijk, LINE_COLOURS["wijk"], 'stroke-width="2.5"') + "</svg>")
@@ -59,7 +60,8 @@ def wijk_pages(atlas: Atlas, *, gemeentenaam: str) -> dict[str, str]:
     pages = {}
     for code, rows in wijken.groupby("gebiedscode"):
         series = rows.pivot_table(index="indicator", columns="peiljaar", values="waarde", dropna=False)
-        latest = rows[rows["peiljaar"] == rows.groupby("indicator")["peiljaar"].transform("max")].set_index("indicator")
+        latest = latest_peiljaar(rows).set_index("indicator")
+        latest["geheim"] = is_suppressed(latest["status"])
         marks = quality[(quality["niveau"] == "wijk") & (quality["gebiedscode"] == code)].set_index(
             ["indicator", "peiljaar"])
         themes: dict[str, list[dict]] = {}
@@ -68,7 +70,7 @@ def wijk_pages(atlas: Atlas, *, gemeentenaam: str) -> dict[str, str]:
                 continue
             row = latest.loc[indicator]
             unit = definition["eenheid"]
-            secret = isinstance(row["status"], str) and row["status"].startswith("geheim")
+            secret = bool(row["geheim"])
             wijk_series = [None if secret else series.loc[indicator].get(y) for y in years]
             gemeente_series = [gemeente.loc[indicator].get(y) if indicator in gemeente.index else None for y in years]
             mark = marks.loc[(indicator, row["peiljaar"])] if (indicator, row["peiljaar"]) in marks.index else None
@@ -81,7 +83,7 @@ def wijk_pages(atlas: Atlas, *, gemeentenaam: str) -> dict[str, str]:
                 "sparkline": sparkline(years, wijk_series, gemeente_series),
                 "omschrijving": definition["omschrijving"], "bronvermelding": definition["bronvermelding"],
                 "eigenaar": definition["eigenaar"], "geheimhouding_regel": definition["geheimhouding_regel"],
-                "kwaliteit": _quality_text(mark),
+                "kwaliteit": quality_text(mark),
             })
         pages[code] = TEMPLATES.get_template("wijkprofiel.html").render(
             naam=rows["gebiedsnaam"].iloc[0], code=code, gemeentenaam=gemeentenaam, scope=scope,
@@ -89,14 +91,15 @@ def wijk_pages(atlas: Atlas, *, gemeentenaam: str) -> dict[str, str]:
     return pages
 
 
-def _quality_text(mark: pd.Series | None) -> str:
+def quality_text(mark: pd.Series | None) -> str:
+    """Data quality of one figure in a sentence: records used and missing, and its source's state."""
     if mark is None:
         return "onbekend"
     parts = []
     if pd.notna(mark["records_gebruikt"]):
         parts.append(f"{int(mark['records_gebruikt'])} records gebruikt")
     if pd.notna(mark["aandeel_ontbrekend"]):
-        parts.append(f"{mark['aandeel_ontbrekend']:.0%} ontbrekend")
+        parts.append(f"{mark['aandeel_ontbrekend']:.0f}% ontbrekend")  # stored as a percentage (0–100)
     parts.append(f"bron: {int(mark['bron_gelezen'])} gelezen, {int(mark['bron_afgekeurd'])} afgekeurd")
     if pd.notna(mark["bron_leeftijd_dagen"]):
         parts.append(f"bron {int(mark['bron_leeftijd_dagen'])} dagen oud op de peildatum")

@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wijkatlas.geo.bag import is_woning
 from wijkatlas.errors import WijkatlasError
+from wijkatlas.geo.bag import is_woning
 
 LEVEL_COLUMNS = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode"}
 LEVELS = tuple(LEVEL_COLUMNS)
@@ -110,9 +110,9 @@ def fast_path(buurten_path: Path, objects_path: Path) -> PathResult:
     batches = iter_point_batches(objects_path, ATTRIBUTE_COLUMNS, crs=buurten.crs)
     while (batch := meter.measure("lezen", 0, lambda: next(batches, None))) is not None:
         meter.stages["lezen"].records += len(batch.x)
-        index = meter.measure("toewijzen", len(batch.x), lambda: grid.locate(batch.x, batch.y))
-        totals += meter.measure("aggregeren", len(batch.x), lambda: buurt_totals(
-            _with_is_woning(batch.attributes), index, columns, catalog, len(buurten)))
+        index = meter.measure("toewijzen", len(batch.x), lambda b=batch: grid.locate(b.x, b.y))
+        totals += meter.measure("aggregeren", len(batch.x), lambda b=batch, i=index: buurt_totals(
+            _with_is_woning(b.attributes), i, columns, catalog, len(buurten)))
     labels = [term_label(term) for term in terms]
     figures = meter.measure("aggregeren", 0, lambda: by_level(totals, labels, buurten))
     return PathResult(list(meter.stages.values()), figures)
@@ -141,7 +141,7 @@ def baseline_path(buurten_path: Path, objects_path: Path) -> PathResult:
 
     def aggregate():
         inside = assigned[assigned["buurtcode"].notna()]
-        per_level = {level: {} for level in LEVELS}
+        per_level: dict[str, dict] = {level: {} for level in LEVELS}
         for term in terms:
             selected = inside
             for column, values in catalog.sets[term.name].where + term.where:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from wijkatlas import settings
-from wijkatlas.indicators.availability import NOT_AVAILABLE
 from wijkatlas.errors import WijkatlasError
+from wijkatlas.indicators.availability import NOT_AVAILABLE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,15 +141,15 @@ def _init(args: argparse.Namespace) -> int:
 def _build(config_path: Path, out: Path) -> int:
     from wijkatlas.api_config.collections import load_collections
     from wijkatlas.api_config.layers import write_api_data
-    from wijkatlas.viewers.site import write_site
+    from wijkatlas.compute import open_engine
+    from wijkatlas.config import load_config
     from wijkatlas.geo.pipeline import build_layers
-    from wijkatlas.geo.store import write_store
     from wijkatlas.indicators.catalog import load_catalog
     from wijkatlas.indicators.export import write_exports
     from wijkatlas.indicators.products import build_products
     from wijkatlas.indicators.terms import Datapakhuis
-    from wijkatlas.compute import open_engine
-    from wijkatlas.config import load_config
+    from wijkatlas.store import write_store
+    from wijkatlas.viewers.site import write_site
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr)
@@ -244,8 +244,8 @@ def _indicators(args: argparse.Namespace) -> int:
 
 
 def _profile(args: argparse.Namespace) -> int:
-    from wijkatlas.geo.store import read_layer
     from wijkatlas.indicators.profile import area_profile
+    from wijkatlas.store import read_layer
 
     store = args.out / settings.STORE_NAME
     if not store.is_file():

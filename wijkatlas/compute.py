@@ -17,9 +17,9 @@ from functools import partial
 
 import geopandas as gpd
 
+from wijkatlas.config import ComputeSettings
 from wijkatlas.geo.assign import assign_to_buurt
 from wijkatlas.indicators.bulk import AddUp, buurt_totals
-from wijkatlas.config import ComputeSettings
 
 
 @dataclass(frozen=True)

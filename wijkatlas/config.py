@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from wijkatlas.errors import ConfigError
 from wijkatlas.geo.gebieden import BoundaryFile
+from wijkatlas.geo.pipeline import KerncijfersSource, RasterSource, Sources
 from wijkatlas.geo.registrations import GEO_FORMATS, GeometryJoin, RegistrationSpec
 from wijkatlas.indicators.catalog import DEFAULT_CATALOG
-from wijkatlas.errors import ConfigError
 
 SECTIONS = {"gemeente", "gebieden", "kerncijfers", "bag", "raster", "registraties", "indicators", "rekenen"}
 ENGINES = ("lokaal", "dask")
@@ -28,22 +29,6 @@ REGISTRATION_KEYS = {
     "title", "file", "layer", "sep", "encoding", "decimal", "id", "x", "y", "lon", "lat", "xy_crs", "postcode",
     "huisnummer", "huisletter", "category", "categories", "date", "date_format", "attributes", "geometry",
 }
-
-
-@dataclass(frozen=True)
-class KerncijfersSource:
-    file: Path
-    peiljaar: int
-    sep: str | None = None
-    encoding: str | None = None
-
-
-@dataclass(frozen=True)
-class RasterSource:
-    name: str
-    file: Path
-    title: str
-    unit: str
 
 
 @dataclass(frozen=True)
@@ -60,20 +45,10 @@ class ComputeSettings:
 
 
 @dataclass(frozen=True)
-class BuildConfig:
-    """A validated build configuration."""
+class BuildConfig(Sources):
+    """A validated build configuration: the sources, and how to compute from them."""
 
     path: Path
-    gemeentecode: str
-    gemeentenaam: str
-    #: one boundary file, or one per level (buurten at least)
-    gebieden: tuple[BoundaryFile, ...]
-    kerncijfers: tuple[KerncijfersSource, ...]
-    #: BAG verblijfsobjecten; ``None`` when the build has no BAG
-    bag: Path | None
-    bag_layer: str | None
-    rasters: tuple[RasterSource, ...]
-    registrations: tuple[RegistrationSpec, ...]
     #: the indicator catalog to compute
     catalog: Path
     #: peiljaar of snapshot sources (BAG, undated registrations); default the latest kerncijfers peiljaar

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from wijkatlas.errors import ConfigError
 from wijkatlas.geo.bag import fetch_verblijfsobjecten
 from wijkatlas.geo.gebieden import Gebieden, fetch_gebieden
 from wijkatlas.geo.kerncijfers import download_kerncijfers, validate_kerncijfers
-from wijkatlas.errors import ConfigError
 from wijkatlas.settings import KERNCIJFERS_TABLES
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
+from wijkatlas.config import load_config
+from wijkatlas.errors import ConfigError, SourceError
 from wijkatlas.geo._crs import guess_crs
 from wijkatlas.geo._tables import read_csv_text
 from wijkatlas.geo.gebieden import CODE_COLUMNS, LEVEL_OF_PREFIX
 from wijkatlas.geo.kerncijfers import keys_from_titles, padded_codes
-from wijkatlas.config import load_config
-from wijkatlas.errors import ConfigError, SourceError
 from wijkatlas.settings import KERNCIJFERS_TABLES, RD_CRS
 
 CONFIG_NAME = "wijkatlas.toml"
@@ -222,7 +222,7 @@ def _kerncijfers_file(path: Path, survey: Survey) -> bool:
         return False
     survey.kerncijfers.append((path, _peiljaar(path)))
     names = table["WijkenEnBuurten"].astype("string").str.strip() if "WijkenEnBuurten" in table else codes
-    for code, name in zip(codes, names):
+    for code, name in zip(codes, names, strict=False):
         if isinstance(code, str) and code.startswith("GM"):
             survey.gemeenten[code] = name if isinstance(name, str) and not name.startswith("GM") else \
                 survey.gemeenten.get(code, "")

@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 #: Fixed so that a CI run is repeatable; change it to explore other requests.
 SEED = "20261123"
 
 
+@pytest.mark.slow
 def test_no_generated_request_causes_a_server_error(api_url, tmp_path):
     schemathesis = Path(sys.executable).parent / "schemathesis"
     run = subprocess.run(

@@ -9,10 +9,11 @@ import pyogrio
 import pytest
 import requests
 import yaml
-from servers import postgis_cluster, wijkatlas_server
 
 from wijkatlas.api_config.pygeoapi_config import RD_NEW
 from wijkatlas.cli import main
+
+from servers import postgis_cluster, wijkatlas_server
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,12 @@ import requests
 import shapely
 import yaml
 from owslib.ogcapi.features import Features
-from servers import wijkatlas_server
 
 from wijkatlas.api_config.pygeoapi_config import MAX_ITEMS, RD_NEW
 from wijkatlas.api_config.server import prepare
 from wijkatlas.cli import main
+
+from servers import wijkatlas_server
 
 PUBLIC = ["gemeente", "wijken", "buurten", "sportvoorzieningen", "kavels", "meldingen_buurt", "indicatordefinities"]
 

@@ -4,8 +4,8 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from wijkatlas.geo.assign import assign_to_buurt
 from wijkatlas.errors import CRSError
+from wijkatlas.geo.assign import assign_to_buurt
 
 
 def points(*coordinates: tuple[float, float], crs: str = "EPSG:28992") -> gpd.GeoDataFrame:

@@ -3,10 +3,11 @@ import pytest
 import responses
 import shapely
 
-from helpers import REPO, recorded
+from wijkatlas.errors import CRSError, ValidationError
 from wijkatlas.geo.bag import fetch_verblijfsobjecten, load_verblijfsobjecten
 from wijkatlas.geo.geocode import geocode_addresses
-from wijkatlas.errors import CRSError, ValidationError
+
+from helpers import REPO, recorded
 
 BAG_API = "https://api.pdok.nl/lv/bag/ogc/v1_0"
 CSV_HEADER = "identificatie;gebruiksdoel;oppervlakte;status;postcode;huisnummer;huisletter;bouwjaar;x;y\n"
@@ -37,7 +38,7 @@ def test_csv_extract_with_excel_damage(tmp_path):
     assert loaded.read == 4
     assert loaded.records["identificatie"].tolist() == ["0400010000012345"]  # Excel's lost leading zero restored
     assert loaded.records["postcode"].tolist() == ["1781AB"]
-    reasons = dict(zip(loaded.rejected["rij"], loaded.rejected["reden_code"]))
+    reasons = dict(zip(loaded.rejected["rij"], loaded.rejected["reden_code"], strict=False))
     assert reasons == {3: "dubbel_id", 4: "geen_locatie", 5: "identificatie_ongeldig"}
 
 

@@ -4,9 +4,10 @@ import responses
 import shapely
 from responses import matchers
 
-from helpers import FIXTURES, REPO, recorded
-from wijkatlas.geo.gebieden import fetch_gebieden, load_gebieden
 from wijkatlas.errors import OfflineError, SourceError, ValidationError
+from wijkatlas.geo.gebieden import fetch_gebieden, load_gebieden
+
+from helpers import REPO, recorded
 
 DEMO_KAART = REPO / "data" / "cbs" / "wijkbuurtkaart_2024.gpkg"
 PDOK = "https://api.pdok.nl/cbs/wijken-en-buurten-2024/ogc/v1"

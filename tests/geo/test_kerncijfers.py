@@ -3,9 +3,10 @@ import pytest
 import responses
 from responses import matchers
 
-from helpers import FIXTURES, REPO, recorded
-from wijkatlas.geo.kerncijfers import column_stems, fetch_kerncijfers, load_kerncijfers, padded_codes
 from wijkatlas.errors import SourceError, ValidationError
+from wijkatlas.geo.kerncijfers import column_stems, fetch_kerncijfers, load_kerncijfers, padded_codes
+
+from helpers import FIXTURES, REPO, recorded
 
 ODATA = "https://opendata.cbs.nl/ODataFeed/odata/85984NED"
 HEADER = "ID,WijkenEnBuurten,Gemeentenaam_1,SoortRegio_2,Codering_3,AantalInwoners_4,Bevolkingsdichtheid_5\n"

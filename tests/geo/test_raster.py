@@ -3,8 +3,8 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from wijkatlas.geo.raster import zonal_statistics
 from wijkatlas.errors import CRSError
+from wijkatlas.geo.raster import zonal_statistics
 
 
 def write_raster(path, values, *, crs="EPSG:28992", cell=50.0):

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from wijkatlas.errors import SourceError
 from wijkatlas.geo._records import refuse_if_mostly_rejected
 from wijkatlas.geo.registrations import GeometryJoin, RegistrationSpec, load_registration
-from wijkatlas.errors import SourceError
 
 SPORT_CSV = (
     "Nummer;Naam;Sport;X;Y;Postcode;Huisnummer\r\n"
@@ -96,7 +96,7 @@ def test_excel_sheet_joined_to_kavel_polygons(tmp_path):
     assert loaded.records["bron_id"].tolist() == ["BT-001"]
     assert loaded.records["datum"].iloc[0] == pd.Timestamp("2024-03-01")
     assert loaded.records["prijs_per_m2_eur"].iloc[0] == 150
-    assert dict(zip(loaded.rejected["id"], loaded.rejected["reden_code"])) == {
+    assert dict(zip(loaded.rejected["id"], loaded.rejected["reden_code"], strict=False)) == {
         "BT-002": "geen_geometrie", "BT-003": "categorie_onbekend", "BT-004": "datum_ongeldig",
         "BT-900": "niet_in_administratie"}
 
@@ -111,7 +111,8 @@ def test_geojson_in_wgs84_is_reprojected_and_swapped_lat_lon_rejected(tmp_path):
     expected = gpd.GeoSeries([shapely.Point(4.76, 52.95)], crs="EPSG:4326").to_crs("EPSG:28992").iloc[0]
     assert loaded.records.crs == "EPSG:28992"
     assert loaded.records.geometry.iloc[0].equals_exact(expected, tolerance=0.01)
-    assert dict(zip(loaded.rejected["rij"], loaded.rejected["reden_code"])) == {2: "xy_verwisseld", 3: "geen_locatie"}
+    assert dict(zip(loaded.rejected["rij"], loaded.rejected["reden_code"], strict=True)) == {
+        2: "xy_verwisseld", 3: "geen_locatie"}
 
 
 def test_dates_missing_or_unreadable_are_rejected_distinctly(tmp_path):

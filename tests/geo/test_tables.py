@@ -3,8 +3,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from wijkatlas.geo._tables import normalise_postcode, parse_dates, parse_numbers, read_csv_text, snake_name
 from wijkatlas.errors import SourceError
+from wijkatlas.geo._tables import normalise_postcode, parse_dates, parse_numbers, read_csv_text, snake_name
 
 
 def test_decimal_comma_numbers_with_thousands_dots_and_unparseable_text():

@@ -1,8 +1,8 @@
 import pandas as pd
-import pytest
 
 from wijkatlas.indicators.catalog import load_catalog
 from wijkatlas.indicators.compare import compare, signalering
+
 from helpers import SMALL_CATALOG as CATALOG
 
 

@@ -6,6 +6,7 @@ import pytest
 from wijkatlas.indicators.catalog import load_catalog
 from wijkatlas.indicators.disclosure import constraint_matrix, protect, secondary_suppression
 from wijkatlas.indicators.engine import basis_figures, compute_indicators
+
 from helpers import SMALL_CATALOG as CATALOG
 
 
@@ -104,7 +105,7 @@ def test_demo_public_figures_hide_nothing_recoverable(demo_out, variant):
     catalog = load_catalog()
     buurten = pyogrio.read_dataframe(store, layer="buurten", read_geometry=False)
     gemeente = pyogrio.read_dataframe(store, layer="gemeente", read_geometry=False)["gemeentecode"].iloc[0]
-    parents = {f"buurt:{b}": f"wijk:{w}" for b, w in zip(buurten["buurtcode"], buurten["wijkcode"])}
+    parents = {f"buurt:{b}": f"wijk:{w}" for b, w in zip(buurten["buurtcode"], buurten["wijkcode"], strict=False)}
     parents |= {f"wijk:{w}": f"gemeente:{gemeente}" for w in buurten["wijkcode"].unique()}
     additive = {i.id for i in catalog.indicators.values() if i.additive or "weight" in i.terms}
     checked = 0

@@ -1,7 +1,6 @@
 """Indicator values checked against figures worked out by hand (see conftest.py)."""
 
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -6,9 +6,9 @@ import openpyxl
 import pandas as pd
 import pyogrio
 
+from wijkatlas.cli import main
 from wijkatlas.indicators.catalog import load_catalog
 from wijkatlas.indicators.export import dutch_number
-from wijkatlas.cli import main
 
 
 def test_every_indicator_has_values_at_three_levels_and_a_definition(demo_out):

@@ -8,6 +8,7 @@ import pytest
 
 from wijkatlas.viewers.site import write_site
 
+
 @pytest.fixture(scope="session")
 def public_site(demo_out) -> Path:
     target = demo_out / "openbaar"

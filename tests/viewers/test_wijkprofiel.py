@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from wijkatlas.viewers.wijkprofiel import SPARK_HEIGHT, sparkline
+import pandas as pd
+
+from wijkatlas.viewers.wijkprofiel import SPARK_HEIGHT, quality_text, sparkline
 
 
 def polylines(svg: str) -> list[list[tuple[float, float]]]:
@@ -24,3 +26,10 @@ def test_missing_years_leave_gaps_and_counts_drop_the_gemeente():
     assert len(wijk) == 2
     assert sparkline([2022, 2023], [None, None], [1, 2]) == ""
     assert sparkline([2024], [1], [1]) == ""
+
+
+def test_the_share_of_missing_records_is_printed_as_the_percentage_it_is():
+    mark = pd.Series({"records_gebruikt": 80, "aandeel_ontbrekend": 67.86, "bron_gelezen": 100, "bron_afgekeurd": 2,
+                      "bron_leeftijd_dagen": 12})
+    assert quality_text(mark) == ("80 records gebruikt; 68% ontbrekend; bron: 100 gelezen, 2 afgekeurd; "
+                                  "bron 12 dagen oud op de peildatum")

@@ -1,9 +1,10 @@
 import pytest
 
-from helpers import REPO
-from wijkatlas.geo.gebieden import BoundaryFile
 from wijkatlas.config import ComputeSettings, load_config
 from wijkatlas.errors import ConfigError
+from wijkatlas.geo.gebieden import BoundaryFile
+
+from helpers import REPO
 
 MINIMAL = """
 [gemeente]

@@ -9,6 +9,10 @@ import pytest
 import shapely
 from pandas.testing import assert_frame_equal
 
+from wijkatlas.bench import baseline_path, fast_path, run_bench
+from wijkatlas.compute import open_engine
+from wijkatlas.config import ComputeSettings, load_config
+from wijkatlas.errors import CRSError, SourceError
 from wijkatlas.geo.columnar import iter_point_batches
 from wijkatlas.geo.pipeline import build_layers
 from wijkatlas.indicators.bulk import buurt_totals, layer_terms, term_label
@@ -16,10 +20,6 @@ from wijkatlas.indicators.catalog import load_catalog
 from wijkatlas.indicators.engine import compute_indicators
 from wijkatlas.indicators.partitioned import PartitionedAddUp
 from wijkatlas.indicators.terms import Datapakhuis, evaluate
-from wijkatlas.bench import baseline_path, fast_path, run_bench
-from wijkatlas.compute import open_engine
-from wijkatlas.config import ComputeSettings, load_config
-from wijkatlas.errors import CRSError, SourceError
 from wijkatlas.settings import DEMO_CONFIG, RD_CRS
 from wijkatlas.synthetic.national import generate_national
 

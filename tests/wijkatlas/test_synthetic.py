@@ -4,8 +4,9 @@ import json
 import pyogrio
 from pandas.testing import assert_frame_equal
 
-from helpers import REPO
 from wijkatlas.synthetic import generate_demo
+
+from helpers import REPO
 
 TEXT_FILES = ["cbs/kerncijfers_85318NED.csv", "cbs/kerncijfers_85618NED.csv", "cbs/kerncijfers_85984NED.csv",
               "registraties/sportaanbieders.csv", "defects.json"]

@@ -309,7 +309,7 @@ def _cbs_value(
     """Apply CBS rounding and secrecy to one figure; ``None`` is a secret or missing value."""
     if value is None or isinstance(value, str):
         return value
-    number = float(value)
+    number = float(value)  # type: ignore[arg-type]  # a number, as the generator writes them
     if s == "AantalInwoners":
         return int(5 * round(number / 5)) if rounded else int(round(number))
     if inwoners < 10 and s not in {"OppervlakteTotaal", "OppervlakteLand", "OppervlakteWater", "MateVanStedelijkheid"}:

@@ -195,7 +195,7 @@ def generate_town(
             characters = AGE_LADDER[distance_rank[index]]
         else:
             characters = ["centrum", "centrum", "vooroorlogs", "centrum"] if kind == "centrum" else [kind] * 4
-        for buurt_number, (geom, character) in enumerate(zip(buurt_geoms, characters)):
+        for buurt_number, (geom, character) in enumerate(zip(buurt_geoms, characters, strict=False)):
             buurt_rows.append(
                 {
                     "buurtcode": f"BU{gm}{wijk_number:02d}{buurt_number:02d}",
