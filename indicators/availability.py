@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from wijkatlas.indicators.catalog import LEVELS, Catalog, Indicator, Term
+from wijkatlas.indicators.formulas import formula
 from wijkatlas.indicators.terms import Datapakhuis
 
 NOT_AVAILABLE = "niet beschikbaar"
@@ -111,7 +112,7 @@ def basis_available(store: Datapakhuis, catalog: Catalog, term: Term) -> bool:
 def _terms(indicator: Indicator, catalog: Catalog) -> list[Term]:
     """The indicator's own terms, and the inwoners a ``per_1000`` without denominator divides by."""
     terms = list(indicator.terms.values())
-    if indicator.kind == "per_1000" and "denominator" not in indicator.terms:
+    if formula(indicator.kind).denominator == "inwoners" and "denominator" not in indicator.terms:
         terms.append(catalog.basis["inwoners"])
     return terms
 

@@ -219,8 +219,8 @@ def _indicator(problems, indicator_id, entry, defaults, sets, rules, sources, ba
         problems.append(f"{where}: soort '{kind}' vraagt '{slot}'")
     for slot in sorted(given - formula.slots - formula.optional):
         problems.append(f"{where}: soort '{kind}' kent geen '{slot}'")
-    if kind == "coverage" and "radius_m" not in entry:
-        problems.append(f"{where}: soort 'coverage' vraagt 'radius_m'")
+    for option in sorted(formula.options - set(entry)):
+        problems.append(f"{where}: soort '{kind}' vraagt '{option}'")
     terms = {slot: _term(problems, f"{where}.{slot}", entry[slot], sets) for slot in sorted(given)}
     rule = rules.get(entry.get("disclosure", ""))
     if rule is None and "disclosure" in entry:

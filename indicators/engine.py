@@ -12,7 +12,7 @@ import pandas as pd
 
 from wijkatlas.indicators.availability import Availability, availability, basis_available
 from wijkatlas.indicators.catalog import Catalog, Indicator, Term
-from wijkatlas.indicators.formulas import value_from
+from wijkatlas.indicators.formulas import formula, value_from
 from wijkatlas.indicators.terms import (
     KEYS,
     TIMELESS,
@@ -82,31 +82,48 @@ def basis_figures(store: Datapakhuis, catalog: Catalog, years: list[int]) -> pd.
 
 
 def _figures(store: Datapakhuis, catalog: Catalog, indicator: Indicator, computed: dict) -> pd.DataFrame:
-    """teller, noemer, waarde, records, ontbrekend of one indicator."""
+    """teller, noemer, waarde, records, ontbrekend of one indicator, as its formula kind computes them."""
+    return FIGURES[formula(indicator.kind).figures](store, catalog, indicator, computed)
+
+
+def _term_figures(store: Datapakhuis, catalog: Catalog, indicator: Indicator, computed: dict) -> pd.DataFrame:
+    """Numerator over denominator, each evaluated from the indicator's terms."""
     terms = indicator.terms
-    kind = indicator.kind
-    if kind in ("distance", "coverage"):
-        figures = _proximity(store, catalog, indicator)
-    elif kind == "median":
-        figures = _median(store, catalog, indicator)
+    numerator = evaluate(store, catalog, terms.get("numerator") or terms["value"], computed=computed)
+    denominator = DENOMINATORS[formula(indicator.kind).denominator](store, catalog, indicator, numerator, computed)
+    figures = _join(numerator, denominator)
+    if formula(indicator.kind).scale is None and "weight" in terms:  # a CBS figure weighted by a count
+        figures["waarde"] = figures["teller"]
+        figures["teller"] = figures["teller"] * figures["noemer"]
     else:
-        numerator = evaluate(store, catalog, terms.get("numerator") or terms["value"], computed=computed)
-        if kind in ("mean", "raster_mean"):
-            denominator = evaluate(store, catalog, terms["numerator"], measure="count", computed=computed)
-        elif kind == "per_1000" and "denominator" not in terms:
-            denominator = evaluate(store, catalog, catalog.basis["inwoners"])
-        elif "denominator" in terms or "weight" in terms:
-            denominator = evaluate(store, catalog, terms.get("denominator") or terms["weight"], computed=computed)
-        else:
-            denominator = numerator.assign(waarde=np.nan)
-        figures = _join(numerator, denominator)
-        if kind == "cbs":
-            figures["waarde"] = figures["teller"]
-            figures["teller"] = (figures["teller"] * figures["noemer"]) if "weight" in terms else figures["teller"]
-        else:
-            figures["waarde"] = value_from(kind, figures["teller"], figures["noemer"], indicator.factor)
-        figures = figures.merge(_record_counts(store, catalog, indicator), on=KEYS, how="left")
-    return figures
+        figures["waarde"] = value_from(indicator.kind, figures["teller"], figures["noemer"], indicator.factor)
+    return figures.merge(_record_counts(store, catalog, indicator), on=KEYS, how="left")
+
+
+def _slot_denominator(store, catalog, indicator, numerator, computed) -> pd.DataFrame:
+    term = indicator.terms.get("denominator") or indicator.terms.get("weight")
+    if term is None:
+        return numerator.assign(waarde=np.nan)
+    return evaluate(store, catalog, term, computed=computed)
+
+
+def _count_denominator(store, catalog, indicator, numerator, computed) -> pd.DataFrame:
+    return evaluate(store, catalog, indicator.terms["numerator"], measure="count", computed=computed)
+
+
+def _inwoners_denominator(store, catalog, indicator, numerator, computed) -> pd.DataFrame:
+    if "denominator" in indicator.terms:
+        return _slot_denominator(store, catalog, indicator, numerator, computed)
+    return evaluate(store, catalog, catalog.basis["inwoners"])
+
+
+#: how a formula kind finds its denominator (:attr:`Formula.denominator`)
+DENOMINATORS = {
+    "slot": _slot_denominator,
+    "count": _count_denominator,
+    "inwoners": _inwoners_denominator,
+    "none": lambda store, catalog, indicator, numerator, computed: numerator.assign(waarde=np.nan),
+}
 
 
 def _join(numerator: pd.DataFrame, denominator: pd.DataFrame) -> pd.DataFrame:
@@ -138,13 +155,13 @@ def _record_counts(store: Datapakhuis, catalog: Catalog, indicator: Indicator) -
     return used.merge(missing.rename(columns={"waarde": "ontbrekend"}), on=KEYS)
 
 
-def _proximity(store: Datapakhuis, catalog: Catalog, indicator: Indicator) -> pd.DataFrame:
+def _proximity(store: Datapakhuis, catalog: Catalog, indicator: Indicator, computed: dict) -> pd.DataFrame:
     """Mean distance to, or share within a radius of, the nearest target, over the origins of each area."""
     origins = select(store, catalog, indicator.terms["origins"])
     targets = select(store, catalog, indicator.terms["targets"])
     distances = pd.Series(nearest_distances(origins, targets), index=origins.index)
     years = [store.snapshot_year]
-    if indicator.kind == "coverage":
+    if "radius_m" in formula(indicator.kind).options:  # coverage: the share within the radius
         measured = (distances <= indicator.radius_m).astype(float)
     else:
         measured = distances.where(np.isfinite(distances), np.nan).fillna(0.0)
@@ -155,7 +172,7 @@ def _proximity(store: Datapakhuis, catalog: Catalog, indicator: Indicator) -> pd
     return figures.assign(records=figures["noemer"], ontbrekend=0.0)
 
 
-def _median(store: Datapakhuis, catalog: Catalog, indicator: Indicator) -> pd.DataFrame:
+def _median(store: Datapakhuis, catalog: Catalog, indicator: Indicator, computed: dict) -> pd.DataFrame:
     """The median of a field per area, from the area's own records (a median does not add up)."""
     term = indicator.terms["numerator"]
     records = select(store, catalog, term)
@@ -174,3 +191,7 @@ def _median(store: Datapakhuis, catalog: Catalog, indicator: Indicator) -> pd.Da
     figures = grid.merge(medians, on=KEYS, how="left").merge(counts, on=KEYS, how="left")
     return figures.assign(teller=figures["waarde"] * indicator.factor, noemer=np.nan,
                           waarde=figures["waarde"] * indicator.factor)
+
+
+#: how a formula kind computes its figures (:attr:`Formula.figures`)
+FIGURES = {"terms": _term_figures, "proximity": _proximity, "median": _median}

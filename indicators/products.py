@@ -16,6 +16,7 @@ from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.indicators.compare import compare, signalering
 from wijkatlas.indicators.disclosure import protect, status_text
 from wijkatlas.indicators.engine import basis_figures, compute_indicators
+from wijkatlas.indicators.formulas import is_total
 from wijkatlas.indicators.terms import Datapakhuis
 from wijkatlas.vocabulary import LEVELS, latest_peiljaar
 
@@ -43,7 +44,7 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime) 
     years = sorted(figures["peiljaar"].unique().tolist())
     public = protect(figures, basis_figures(store, catalog, years), catalog, store.areas)
     names = store.areas.set_index(["niveau", "gebiedscode"])["gebiedsnaam"]
-    totals = {i.id for i in catalog.indicators.values() if i.kind in ("count", "sum") or (i.kind == "cbs" and i.additive)}
+    totals = {i.id for i in catalog.indicators.values() if is_total(i.kind, additive=i.additive)}
     products: dict[str, pd.DataFrame] = {}
     for variant, frame in (("intern", figures.assign(status=figures["waarde"].isna().map({True: "ontbreekt"}))),
                            ("openbaar", public)):
