@@ -20,6 +20,7 @@ DEFAULT_PATH = "/collections/buurten/items?limit=100&f=json"
 
 @dataclass(frozen=True)
 class LoadResult:
+    """Latencies of one query kind under load, in seconds."""
     requests: int
     seconds: float
     latencies_ms: list[float]
@@ -27,9 +28,11 @@ class LoadResult:
 
     @property
     def per_second(self) -> float:
+        """Requests answered per second over the whole run."""
         return self.requests / self.seconds
 
     def percentile(self, share: float) -> float:
+        """The latency below which ``share`` of the requests stayed (0.95: p95), in milliseconds."""
         return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[round(share * 100) - 1]
 
 

@@ -51,6 +51,7 @@ class RequestGuard:
         self.collections = collections
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        """Answer a bad request with 400 or 405 before pygeoapi sees it; pass the rest on."""
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method not in READ_METHODS:
             return _refuse(start_response, 405, "InvalidOperation",
@@ -93,10 +94,10 @@ class RequestGuard:
         for crs_parameter in ("crs", "bbox-crs"):
             if crs_parameter in values and values[crs_parameter] not in OUTPUT_CRS:
                 return f"{crs_parameter} wordt niet ondersteund; kies uit {OUTPUT_CRS}."
-        return _items_problem(values, rules)
+        return _items_problem(values)
 
 
-def _items_problem(values: dict[str, str], rules: CollectionRules) -> str | None:
+def _items_problem(values: dict[str, str]) -> str | None:
     if "limit" in values:
         limit = _integer(values["limit"])
         if limit is None or not 1 <= limit <= MAX_ITEMS:

@@ -27,10 +27,12 @@ class QuotedOGRProvider(OGRProvider):
     """OGRProvider whose property filters and item lookups cannot be escaped from."""
 
     def query(self, *args, properties=(), **kwargs):
+        """Features of the collection; property filters quoted as SQL string literals."""
         quoted = [(name, sql_literal(value)) for name, value in properties]
         return super().query(*args, properties=quoted, **kwargs)
 
     def get(self, identifier, crs_transform_spec=None, **kwargs):
+        """One feature by its id, the id quoted as an SQL string literal."""
         return super().get(sql_literal(identifier), crs_transform_spec=crs_transform_spec, **kwargs)
 
     def _ogr_feature_to_json(self, ogr_feature, skip_geometry=False, crs_transform_out=None):

@@ -26,6 +26,7 @@ BATCH_ROWS = 1_000_000
 
 @dataclass(frozen=True)
 class PointBatch:
+    """One batch of point records: coordinates and the attribute columns asked for."""
     x: np.ndarray
     y: np.ndarray
     attributes: pd.DataFrame

@@ -134,14 +134,6 @@ def download_kerncijfers(table_id: str, *, gemeentecode: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def fetch_kerncijfers(table_id: str, *, peiljaar: int, gemeentecode: str) -> Loaded:
-    """Download and validate one municipality's rows of a kerncijfers table."""
-    table = download_kerncijfers(table_id, gemeentecode=gemeentecode).astype("string")
-    return validate_kerncijfers(
-        table, source=f"CBS StatLine {table_id}", peiljaar=peiljaar, gemeentecode=gemeentecode
-    )
-
-
 def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gemeentecode: str) -> Loaded:
     """Check the region columns and values, and reshape to long format.
 

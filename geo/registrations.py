@@ -172,34 +172,48 @@ class _Verdict:
         return combine(parts)
 
 
+def _read_csv(spec: RegistrationSpec) -> tuple[pd.DataFrame, gpd.GeoSeries | None, pd.Series]:
+    table = read_csv_text(spec.file, sep=spec.sep, encoding=spec.encoding)
+    return table, None, pd.Series(table.index + 2, index=table.index)
+
+
+def _read_excel(spec: RegistrationSpec) -> tuple[pd.DataFrame, gpd.GeoSeries | None, pd.Series]:
+    try:
+        table = pd.read_excel(spec.file, sheet_name=spec.layer or 0, dtype=object)
+    except ValueError as error:
+        raise SourceError(f"werkblad niet gevonden: {error}", source=spec.file) from error
+    return table, None, pd.Series(table.index + 2, index=table.index)
+
+
+def _read_gis(spec: RegistrationSpec) -> tuple[pd.DataFrame, gpd.GeoSeries | None, pd.Series]:
+    numbered = spec.file.suffix.lower() == ".gpkg"  # a GeoPackage numbers its features from 1 itself
+    frame = pyogrio.read_dataframe(spec.file, layer=spec.layer, fid_as_index=numbered)
+    if frame.crs is None:
+        raise CRSError("geen coördinatenstelsel; geef het op in het bestand", source=spec.file)
+    rows = pd.Series(frame.index if numbered else frame.index + 1)
+    frame = frame.reset_index(drop=True)
+    rows.index = frame.index
+    return pd.DataFrame(frame.drop(columns="geometry")), frame.geometry, rows
+
+
+#: file suffix -> reader returning the table, its geometry (GIS formats) and each record's row as the user sees it
+READERS = {
+    **dict.fromkeys(TABLE_FORMATS - {".xlsx", ".xlsm"}, _read_csv),
+    **dict.fromkeys({".xlsx", ".xlsm"}, _read_excel),
+    **dict.fromkeys(GEO_FORMATS, _read_gis),
+}
+
+
 def _read(spec: RegistrationSpec) -> _Raw:
-    """Read the file, and the geometry file it joins to."""
+    """Read the file with the reader of its format, and the geometry file it joins to."""
     path = spec.file
     if not path.is_file():
         raise SourceError("bestand niet gevonden", source=path)
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        table = read_csv_text(path, sep=spec.sep, encoding=spec.encoding)
-        geometry, rows = None, pd.Series(table.index + 2, index=table.index)
-    elif suffix in (".xlsx", ".xlsm"):
-        try:
-            table = pd.read_excel(path, sheet_name=spec.layer or 0, dtype=object)
-        except ValueError as error:
-            raise SourceError(f"werkblad niet gevonden: {error}", source=path) from error
-        geometry, rows = None, pd.Series(table.index + 2, index=table.index)
-    elif suffix in GEO_FORMATS:
-        frame = pyogrio.read_dataframe(path, layer=spec.layer, fid_as_index=suffix == ".gpkg")
-        if frame.crs is None:
-            raise CRSError("geen coördinatenstelsel; geef het op in het bestand", source=path)
-        rows = pd.Series(frame.index if suffix == ".gpkg" else frame.index + 1)
-        frame = frame.reset_index(drop=True)
-        rows.index = frame.index
-        geometry = frame.geometry
-        table = pd.DataFrame(frame.drop(columns="geometry"))
-    else:
-        raise SourceError(
-            f"bestandsformaat '{suffix}' onbekend; gebruik een van {sorted(TABLE_FORMATS | GEO_FORMATS)}", source=path
-        )
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise SourceError(f"bestandsformaat '{path.suffix.lower()}' onbekend; gebruik een van {sorted(READERS)}",
+                          source=path)
+    table, geometry, rows = reader(spec)
     orphans = pd.DataFrame({"rij": pd.Series(dtype="Int64"), "id": pd.Series(dtype="string")})
     if spec.geometry is not None:
         geometry, orphans = _joined_geometry(spec, table)

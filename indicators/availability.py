@@ -33,6 +33,7 @@ class Availability:
     missing_years: dict[str, dict[int, str]] = field(default_factory=dict)
 
     def available(self, indicator_id: str) -> bool:
+        """Whether the indicator can be computed at all."""
         return indicator_id not in self.reasons
 
     def note(self, indicator_id: str) -> str:

@@ -49,13 +49,16 @@ class ConditionCache:
         self.masks: dict[tuple, np.ndarray] = {}
 
     def isin(self, column: str, values: tuple) -> np.ndarray:
+        """Records whose ``column`` equals one of ``values``."""
         return self._cached(("in", column, values), lambda s: self._on_categories(s, lambda c: c.isin(values)))
 
     def contains(self, column: str, values: tuple) -> np.ndarray:
+        """Records whose comma-separated ``column`` holds one of ``values`` (BAG gebruiksdoel)."""
         return self._cached(("contains", column, values), lambda s: self._on_categories(
             s, lambda c: c.astype("string").str.contains(list_pattern(values)).fillna(False)))
 
     def between(self, column: str, low: float, high: float) -> np.ndarray:
+        """Records whose ``column`` lies between ``low`` and ``high``, both included."""
         return self._cached(("range", column, low, high),
                             lambda s: s.astype(float).between(low, high).fillna(False).to_numpy(bool))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -75,6 +75,7 @@ class DisclosureRule:
 
 @dataclass(frozen=True)
 class Source:
+    """Where figures come from: owner, licence and attribution."""
     key: str
     title: str
     owner: str
@@ -114,11 +115,13 @@ class Indicator:
 
     @property
     def attribution(self) -> str:
+        """Every source's attribution, once each."""
         return "; ".join(dict.fromkeys(s.attribution for s in self.sources))
 
 
 @dataclass(frozen=True)
 class Catalog:
+    """A validated catalog: indicators, record sets, basis figures, disclosure rules and sources."""
     indicators: MappingProxyType
     sets: MappingProxyType
     basis: MappingProxyType
@@ -291,8 +294,7 @@ def _tighten(problems: list[str], where: str, rule: DisclosureRule, tighter: dic
                             f"van regel '{rule.name}'; een indicator mag alleen aanscherpen")
         else:
             minimum[key] = value
-    return DisclosureRule(rule.name, rule.description, rule.round_to, MappingProxyType(minimum), rule.secret_range,
-                          rule.min_count)
+    return replace(rule, minimum=MappingProxyType(minimum))
 
 
 def _unknown(problems: list[str], where: str, entry: object, allowed: set[str]) -> None:

@@ -26,6 +26,7 @@ class PartitionedAddUp:
 
     def __call__(self, records: pd.DataFrame, slot: np.ndarray, columns: list[tuple[Term, str]], catalog: Catalog,
                  slot_count: int) -> np.ndarray:
+        """Totals per slot, each partition of buurten added up on a dask worker."""
         order = np.argsort(slot, kind="stable")
         # cut only where the slot changes, so that no slot (buurt in a peiljaar) spans two partitions
         cuts = np.searchsorted(slot[order], slot[order][np.linspace(0, len(slot), self.partitions + 1,

@@ -20,7 +20,6 @@ from wijkatlas.indicators.formulas import is_total
 from wijkatlas.indicators.terms import Datapakhuis
 from wijkatlas.vocabulary import LEVELS, latest_peiljaar
 
-VARIANTS = ("intern", "openbaar")
 LONG_COLUMNS = ["indicator", "peiljaar", "niveau", "gebiedscode", "gebiedsnaam", "waarde", "status",
                 "status_toelichting", "gemeentewaarde", "index", "rang", "z_score", "verandering_vorig_jaar",
                 "verandering_eerste_jaar"]

@@ -29,6 +29,7 @@ from wijkatlas.indicators.bulk import (
     term_mask,
 )
 from wijkatlas.indicators.catalog import Catalog, CatalogError, RecordSet, Term
+from wijkatlas.vocabulary import LEVELS
 
 KEYS = ["peiljaar", "niveau", "gebiedscode"]
 TIMELESS = -1  # peiljaar of figures that do not change per year (areas); joined to every year
@@ -64,6 +65,7 @@ class Datapakhuis:
         ], ignore_index=True)
 
     def layer(self, name: str) -> pd.DataFrame:
+        """A layer of the datapakhuis; the error names the layers there are."""
         if name not in self.layers:
             raise CatalogError(f"laag '{name}' ontbreekt in het datapakhuis; aanwezig: {sorted(self.layers)}")
         return self.layers[name]
@@ -173,44 +175,61 @@ def evaluate(store: Datapakhuis, catalog: Catalog, term: Term, *, measure: str =
     ``"count"`` (records with a value in ``term.field``, for means) or
     ``"missing"`` (records without one), see :data:`wijkatlas.indicators.bulk.MEASURES`.
     """
-    if term.kind == "set":
-        return set_totals(store, catalog, term, measure)
-    if term.kind == "cbs":
-        kerncijfers = store.layer("kerncijfers")
-        found = kerncijfers[kerncijfers["variabele"] == term.name]
-        if found.empty:
-            raise CatalogError(f"CBS-variabele '{term.name}' ontbreekt in de kerncijfers")
-        values = found.rename(columns={"soort_regio": "niveau"})[KEYS + ["waarde"]]
-        return _grid(store, sorted(found["peiljaar"].unique().tolist())).merge(values, on=KEYS, how="left")
-    if term.kind == "area":
-        attributes = pd.concat([
-            store.layer(layer).rename(columns={code: "gebiedscode"}).assign(niveau=niveau)
-            for layer, code, niveau in (("buurten", "buurtcode", "buurt"), ("wijken", "wijkcode", "wijk"),
-                                        ("gemeente", "gemeentecode", "gemeente"))
-        ], ignore_index=True)
-        if term.name not in attributes.columns:
-            raise CatalogError(f"gebiedskenmerk '{term.name}' ontbreekt")
-        return attributes[["niveau", "gebiedscode", term.name]].rename(columns={term.name: "waarde"}).assign(
-            peiljaar=TIMELESS)[KEYS + ["waarde"]]
-    if term.kind == "raster":
-        stats = store.layer(f"raster_{term.name}")
-        column = "aantal_cellen" if measure == "count" else "som"
-        buurten = store.layer("buurten").set_index("buurtcode")
-        records = pd.DataFrame({"buurtcode": stats["buurtcode"], "wijkcode": stats["buurtcode"].map(buurten["wijkcode"]),
-                                "peiljaar": store.snapshot_year})
-        return aggregate(store, records, stats[column], [store.snapshot_year])
-    if term.kind == "located":
-        reconciliation = store.layer("reconciliatie").set_index("bron")
-        layer = catalog.sets[term.name].layer
-        row = reconciliation.loc[layer]
-        share = 100.0 * row["toegewezen"] / max(row["gelezen"] - row["buiten"], 1)
-        return _grid(store, [TIMELESS]).assign(waarde=share)
-    if term.kind == "indicator":
-        if computed is None:
-            raise CatalogError(f"term 'indicator = {term.name}' kan hier niet; alleen in de termen van een indicator")
-        values = computed[term.name]
-        return values[KEYS + ["waarde"]]
-    raise CatalogError(f"onbekende term '{term.kind}'")
+    evaluator = TERM_KINDS.get(term.kind)
+    if evaluator is None:
+        raise CatalogError(f"term van soort '{term.kind}' onbekend; bekend: {sorted(TERM_KINDS)}")
+    return evaluator(store, catalog, term, measure, computed)
+
+
+def _set_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, computed: Computed) -> pd.DataFrame:
+    return set_totals(store, catalog, term, measure)
+
+
+def _cbs_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, computed: Computed) -> pd.DataFrame:
+    kerncijfers = store.layer("kerncijfers")
+    found = kerncijfers[kerncijfers["variabele"] == term.name]
+    if found.empty:
+        raise CatalogError(f"CBS-variabele '{term.name}' ontbreekt in de kerncijfers")
+    values = found.rename(columns={"soort_regio": "niveau"})[KEYS + ["waarde"]]
+    return _grid(store, sorted(found["peiljaar"].unique().tolist())).merge(values, on=KEYS, how="left")
+
+
+def _area_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, computed: Computed) -> pd.DataFrame:
+    attributes = pd.concat([
+        store.layer(level.layer).rename(columns={level.code: "gebiedscode"}).assign(niveau=level.name)
+        for level in LEVELS.values()
+    ], ignore_index=True)
+    if term.name not in attributes.columns:
+        raise CatalogError(f"gebiedskenmerk '{term.name}' ontbreekt")
+    return attributes[["niveau", "gebiedscode", term.name]].rename(columns={term.name: "waarde"}).assign(
+        peiljaar=TIMELESS)[KEYS + ["waarde"]]
+
+
+def _raster_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, computed: Computed) -> pd.DataFrame:
+    stats = store.layer(f"raster_{term.name}")
+    column = "aantal_cellen" if measure == "count" else "som"
+    buurten = store.layer("buurten").set_index("buurtcode")
+    records = pd.DataFrame({"buurtcode": stats["buurtcode"], "wijkcode": stats["buurtcode"].map(buurten["wijkcode"]),
+                            "peiljaar": store.snapshot_year})
+    return aggregate(store, records, stats[column], [store.snapshot_year])
+
+
+def _located_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, computed: Computed) -> pd.DataFrame:
+    row = store.layer("reconciliatie").set_index("bron").loc[catalog.sets[term.name].layer]
+    share = 100.0 * row["toegewezen"] / max(row["gelezen"] - row["buiten"], 1)
+    return _grid(store, [TIMELESS]).assign(waarde=share)
+
+
+def _indicator_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, computed: Computed) -> pd.DataFrame:
+    if computed is None:
+        raise CatalogError(f"term 'indicator = {term.name}' kan hier niet; alleen in de termen van een indicator")
+    return computed[term.name][KEYS + ["waarde"]]
+
+
+Computed = dict[str, pd.DataFrame] | None
+#: term kind -> its figures per peiljaar, level and area (the catalog's term kinds)
+TERM_KINDS = {"set": _set_term, "cbs": _cbs_term, "area": _area_term, "raster": _raster_term,
+              "located": _located_term, "indicator": _indicator_term}
 
 
 def nearest_distances(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) -> np.ndarray:

@@ -27,6 +27,7 @@ class Atlas:
 
     @property
     def public(self) -> bool:
+        """Whether this is the openbaar variant."""
         return self.variant == "openbaar"
 
     def areas(self, niveau: str) -> gpd.GeoDataFrame:
@@ -35,12 +36,15 @@ class Atlas:
         return display_geometry(frame)
 
     def gemeente(self) -> pd.Series:
+        """The gemeente's row with every indicator."""
         return self._read(f"indicatoren_gemeente_{self.variant}").iloc[0]
 
     def long(self) -> pd.DataFrame:
+        """Every indicator figure in long form, with status and comparison."""
         return self._read(f"indicatoren_lang_{self.variant}")
 
     def definitions(self) -> pd.DataFrame:
+        """The indicator definitions, by indicator id."""
         return self._read("indicator_definities").set_index("indicator")
 
     def context_indicators(self, viewer: str) -> list[str]:
@@ -53,9 +57,11 @@ class Atlas:
         return self.store.is_file() and layer in set(pyogrio.list_layers(self.store)[:, 0])
 
     def quality(self) -> pd.DataFrame:
+        """Data quality per indicator, peiljaar and area."""
         return self._read("indicator_kwaliteit")
 
     def registration(self, name: str) -> gpd.GeoDataFrame:
+        """A registration's records in lon/lat, as stored."""
         return display_geometry(self._read(name))
 
     def _read(self, layer: str) -> pd.DataFrame:
@@ -75,5 +81,6 @@ def display_geometry(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def bounds(frame: gpd.GeoDataFrame) -> list[list[float]]:
+    """[[south, west], [north, east]] of ``frame`` (lon/lat), as Leaflet fits maps to."""
     west, south, east, north = frame.total_bounds
     return [[float(south), float(west)], [float(north), float(east)]]

@@ -48,6 +48,7 @@ def classify(values: pd.Series, scheme: str, k: int = CLASSES) -> list[float]:
 
 
 def palette(count: int) -> list[str]:
+    """``count`` colours from light to dark (a ColorBrewer sequential scheme)."""
     return CLASS_COLOURS[count] if count >= 3 else CLASS_COLOURS[3][:count]
 
 
@@ -104,6 +105,7 @@ def gebiedsprofiel(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_bas
 
 
 def source_line(atlas: Atlas, sources: str) -> str:
+    """The source line of a map, marked INTERN where the figures are not protected."""
     return f"Bron: {sources}" + (" · openbare cijfers" if atlas.public else " · INTERN, niet publiceren")
 
 

@@ -30,6 +30,7 @@ def kavel_properties(kavels: pd.DataFrame, *, public: bool) -> pd.DataFrame:
 
 
 def kavels_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
+    """The kavels map: status per kavel, a terrain filter and a summary of what is shown."""
     kavels = atlas.registration("kavels")
     viewer = base_map(bounds(kavels), online_basemap=online_basemap)
     properties = kavel_properties(kavels, public=atlas.public)

@@ -54,6 +54,7 @@ def facility_texts(facility: pd.Series) -> tuple[str, str]:
 
 
 def sport_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
+    """The Sportakkoord map: facilities by sport over CBS context and reach per wijk or buurt."""
     facilities = atlas.registration("sportvoorzieningen")
     frames, meta = indicator_table(atlas, atlas.context_indicators(VIEWER))
     viewer = base_map(bounds(frames["buurt"]), online_basemap=online_basemap)

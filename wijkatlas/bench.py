@@ -51,6 +51,7 @@ class StageMeter:
         self.stages: dict[str, Stage] = {}
 
     def measure(self, name: str, records: int, work: Callable):
+        """Run ``work``, adding its time and peak memory to stage ``name``; returns its result."""
         stage = self.stages.setdefault(name, Stage(name, 0.0, 0, 0))
         running = threading.Event()
         sampler = threading.Thread(target=self._sample, args=(stage, running), daemon=True)
@@ -79,6 +80,7 @@ def _rss_bytes() -> int:
 
 @dataclass
 class Stage:
+    """Time, peak memory and records of one stage of a path."""
     name: str
     seconds: float
     records: int
@@ -87,6 +89,7 @@ class Stage:
 
 @dataclass
 class PathResult:
+    """The stages of one path (fast or baseline) and the figures it produced."""
     stages: list[Stage]
     figures: dict[str, pd.DataFrame]
 
@@ -119,6 +122,7 @@ def fast_path(buurten_path: Path, objects_path: Path) -> PathResult:
 
 
 def baseline_path(buurten_path: Path, objects_path: Path) -> PathResult:
+    """The straightforward geopandas way: read everything, sjoin, then filter and group per term."""
     import geopandas as gpd
 
     from wijkatlas.indicators.bulk import layer_terms, term_label
@@ -188,6 +192,7 @@ def run_bench(scale: float, data_dir: Path, *, seed: int = 2024, progress: Calla
 
 
 def report(scale: float, counts: dict[str, int], results: dict[str, PathResult]) -> str:
+    """The benchmark's figures per stage, both paths side by side."""
     lines = [f"Wijkatlas bench, schaal {scale:g}: {_n(counts['verblijfsobjecten'])} verblijfsobjecten in "
              f"{_n(counts['buurten'])} buurten, {_n(counts['wijken'])} wijken, {_n(counts['gemeenten'])} gemeenten",
              f"{'pad':<7}{'stap':<13}{'tijd (s)':>9}{'records/s':>13}{'piekgeheugen':>16}"]

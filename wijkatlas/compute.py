@@ -24,6 +24,7 @@ from wijkatlas.indicators.bulk import AddUp, buurt_totals
 
 @dataclass(frozen=True)
 class Engine:
+    """How assignment and aggregation run: in this process or partitioned on dask."""
     assign: Callable[[gpd.GeoDataFrame, gpd.GeoDataFrame], gpd.GeoDataFrame]
     add_up: AddUp
 

@@ -36,7 +36,6 @@ class SourceError(WijkatlasError):
         self.source = str(source)
         self.row = row
         self.field = field
-        self.detail = message
         where = [self.source]
         if row is not None:
             where.append(f"rij {row}")

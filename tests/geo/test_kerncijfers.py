@@ -4,7 +4,7 @@ import responses
 from responses import matchers
 
 from wijkatlas.errors import SourceError, ValidationError
-from wijkatlas.geo.kerncijfers import column_stems, fetch_kerncijfers, load_kerncijfers, padded_codes
+from wijkatlas.geo.kerncijfers import column_stems, download_kerncijfers, load_kerncijfers, padded_codes, validate_kerncijfers
 
 from helpers import FIXTURES, REPO, recorded
 
@@ -96,7 +96,9 @@ def test_cbsodata_download_asks_only_for_this_municipality():
               "or startswith(WijkenEnBuurten,'BU0400')")
     responses.get(f"{ODATA}/TypedDataSet", json=recorded("cbs/85984NED_TypedDataSet.json"),
                   match=[matchers.query_param_matcher({"$format": "json", "$filter": wanted})])
-    loaded = fetch_kerncijfers("85984NED", peiljaar=2024, gemeentecode="GM0400")
+    table = download_kerncijfers("85984NED", gemeentecode="GM0400")  # as `wijkatlas fetch` does
+    loaded = validate_kerncijfers(table.astype("string"), source="CBS StatLine 85984NED", peiljaar=2024,
+                                  gemeentecode="GM0400")
     records = loaded.records.set_index(["gebiedscode", "variabele"])
     assert records.loc[("GM0400", "AantalInwoners"), "waarde"] == 56380
     assert records.loc[("BU04000001", "GemiddeldeWOZWaardeVanWoningen"), "status"] == "ontbreekt"

@@ -133,3 +133,20 @@ sources = ["cbs"]
 def test_unreadable_catalog(tmp_path):
     with pytest.raises(CatalogError, match=r"niet gevonden"):
         load_catalog(tmp_path / "weg.toml")
+
+
+def test_the_catalog_knows_exactly_the_term_kinds_the_engine_evaluates():
+    from wijkatlas.indicators import catalog, terms
+
+    assert set(catalog.TERM_KINDS) == set(terms.TERM_KINDS)
+
+
+def test_tightening_a_rule_keeps_every_other_field_of_it():
+    from dataclasses import fields
+
+    from wijkatlas.indicators.catalog import _tighten
+
+    rule = load_catalog().rules["woz"]
+    tightened = _tighten([], "indicator.x", rule, {"woningen": 40}, load_catalog().basis)
+    assert tightened.minimum["woningen"] == 40
+    assert all(getattr(tightened, f.name) == getattr(rule, f.name) for f in fields(rule) if f.name != "minimum")

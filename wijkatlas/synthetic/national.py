@@ -34,6 +34,7 @@ OUTSIDE_SHARE = 0.005
 
 @dataclass(frozen=True)
 class NationalData:
+    """Paths and counts of a generated national data set."""
     buurten: Path
     verblijfsobjecten: Path
     counts: dict[str, int]
