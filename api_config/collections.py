@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wijkatlas.errors import ConfigError
+from wijkatlas.publication import NEVER_PUBLISHED, is_public_layer
 
 DEFAULT_COLLECTIONS = Path(__file__).with_name("collections.toml")
 KEYS = {"layer", "id_field", "title", "description", "keywords", "columns", "rename", "source", "temporal",
         "indicators", "level"}
 REQUIRED = {"layer", "id_field", "title", "description", "keywords", "source"}
-#: Layers of individual records that are never published, whatever a collection file says.
-NEVER_PUBLISHED = {"meldingen", "bag_verblijfsobjecten", "afgekeurd"}
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,11 @@ def load_collections(path: Path = DEFAULT_COLLECTIONS) -> list[CollectionSpec]:
                 raise ConfigError(f"{where}: ontbrekende sleutel(s) {sorted(missing)}")
             if "indicators" not in entry and "columns" not in entry:
                 raise ConfigError(f"{where}: geef 'columns' of 'indicators'")
-            if entry["layer"] in NEVER_PUBLISHED:
-                raise ConfigError(f"{where}: laag {entry['layer']!r} bevat losse records en wordt nooit gepubliceerd")
             if intern != entry["layer"].endswith("_intern"):
                 raise ConfigError(f"{where}: laag {entry['layer']!r} hoort niet in [{section}]")
+            if entry["layer"] in NEVER_PUBLISHED or not (intern or is_public_layer(entry["layer"])):
+                raise ConfigError(f"{where}: laag {entry['layer']!r} bevat losse records die volgens het "
+                                  "publicatiebeleid (wijkatlas.publication) niet openbaar zijn")
             columns = entry.get("columns", "*")
             specs.append(CollectionSpec(
                 id=collection_id,

@@ -22,6 +22,7 @@ import pyogrio
 from wijkatlas.api_config.collections import CollectionSpec
 from wijkatlas.errors import ConfigError
 from wijkatlas.indicators.catalog import Catalog
+from wijkatlas.publication import RECORD_POLICIES, public_records
 from wijkatlas.settings import WGS84_CRS
 from wijkatlas.store import read_layer, write_store
 
@@ -86,6 +87,8 @@ def published_frame(store: Path, spec: CollectionSpec) -> pd.DataFrame | None:
             return None
     else:
         frame = read_layer(store, spec.layer)
+        if not spec.intern and spec.layer in RECORD_POLICIES:
+            frame = public_records(spec.layer, frame)  # the one publication policy, whatever the TOML lists
         if spec.columns is not None:  # a column the registration does not have is not published
             keep = [c for c in spec.columns if c in frame.columns]
             frame = frame[keep + (["geometry"] if isinstance(frame, gpd.GeoDataFrame) else [])]

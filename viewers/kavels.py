@@ -8,6 +8,7 @@ import folium
 import pandas as pd
 from branca.element import MacroElement, Template
 
+from wijkatlas.publication import public_records
 from wijkatlas.viewers.data import Atlas, bounds
 from wijkatlas.viewers.gebiedsprofiel import source_line
 from wijkatlas.viewers.style import Frame, Legend, base_map
@@ -17,15 +18,15 @@ STATUS_COLOURS = {"beschikbaar": "#009E73", "in optie": "#E69F00", "verkocht": "
 
 
 def kavel_properties(kavels: pd.DataFrame, *, public: bool) -> pd.DataFrame:
-    """What a tooltip shows; the koopsom only in the intern viewer."""
+    """What a tooltip shows: in the public viewer only what the publication policy lets through."""
+    shown = public_records("kavels", kavels) if public else kavels
     columns = {
-        "kavel": kavels["bron_id"], "terrein": kavels["terrein"], "type": kavels["type"],
-        "status": kavels["categorie"], "oppervlakte_m2": kavels["oppervlakte_m2"],
-        "prijs_per_m2": kavels["prijs_per_m2_eur"],
-        "datum": pd.to_datetime(kavels["datum"]).dt.strftime("%d-%m-%Y"),
+        "kavel": shown["bron_id"], "terrein": shown.get("terrein"), "type": shown.get("type"),
+        "status": shown["categorie"], "oppervlakte_m2": shown.get("oppervlakte_m2"),
+        "prijs_per_m2": shown.get("prijs_per_m2_eur"),
+        "datum": pd.to_datetime(shown["datum"]).dt.strftime("%d-%m-%Y") if "datum" in shown else None,
+        "koopsom": shown.get("koopsom_eur"),
     }
-    if not public:
-        columns["koopsom"] = kavels["koopsom_eur"]
     return pd.DataFrame(columns, index=kavels.index).astype(object).where(lambda f: f.notna(), None)
 
 

@@ -8,6 +8,7 @@ import folium
 import pandas as pd
 from folium.plugins import MarkerCluster
 
+from wijkatlas.publication import public_records
 from wijkatlas.viewers.data import Atlas, bounds
 from wijkatlas.viewers.gebiedsprofiel import add_area_layers, indicator_table, source_line
 from wijkatlas.viewers.style import CATEGORY_COLOURS, Frame, Legend, base_map
@@ -56,6 +57,8 @@ def facility_texts(facility: pd.Series) -> tuple[str, str]:
 def sport_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
     """The Sportakkoord map: facilities by sport over CBS context and reach per wijk or buurt."""
     facilities = atlas.registration("sportvoorzieningen")
+    if atlas.public:
+        facilities = public_records("sportvoorzieningen", facilities)
     frames, meta = indicator_table(atlas, atlas.context_indicators(VIEWER))
     viewer = base_map(bounds(frames["buurt"]), online_basemap=online_basemap)
     add_area_layers(viewer, frames, meta, profile_links=False)

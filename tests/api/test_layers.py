@@ -110,7 +110,8 @@ def test_the_openapi_document_is_self_contained(demo_out):
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ('layer = "meldingen"', "losse records"),
+    ('layer = "meldingen"', "losse records die volgens het publicatiebeleid"),
+    ('layer = "bomen"', "losse records die volgens het publicatiebeleid"),
     ('layer = "indicatoren_buurt_intern"', "hoort niet in"),
     ('kleur = "rood"', "onbekende sleutel"),
 ])
@@ -128,3 +129,22 @@ def test_the_build_writes_collection_metadata_as_json(demo_out):
     assert metadata["gemeentecode"] == "GM9901"
     counts = {c["id"]: c["features"] for c in metadata["collections"]}
     assert counts["buurten"] == 40 and counts["wijken"] == 10 and counts["gemeente"] == 1
+
+
+def test_no_sold_kavel_shows_a_price_from_which_its_koopsom_follows(demo_out):
+    kavels = pyogrio.read_dataframe(demo_out / "api" / "openbaar.gpkg", layer="kavels")
+    sold = kavels["status"] == "verkocht"
+    assert sold.sum() > 10
+    assert kavels.loc[sold, "prijs_per_m2_eur"].isna().all()
+    assert kavels.loc[~sold, "prijs_per_m2_eur"].notna().any()  # for sale: the asking price stays public
+    assert "koopsom_eur" not in kavels.columns
+
+
+def test_the_publication_policy_cuts_a_layer_whatever_the_collection_file_lists(demo_out):
+    from wijkatlas.publication import public_records
+
+    store = pyogrio.read_dataframe(demo_out / "datapakhuis.gpkg", layer="kavels")
+    public = public_records("kavels", store)
+    assert "koopsom_eur" in store.columns and "koopsom_eur" not in public.columns
+    with pytest.raises(KeyError, match="meldingen"):
+        public_records("meldingen", store)

@@ -109,3 +109,19 @@ def test_viewers_refuse_a_folder_they_did_not_write_and_replace_their_own(demo_o
     assert (site / "index.html").stat().st_ino != first  # swapped in whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mijn-map", "site"]  # nothing left beside it
     assert oct((site).stat().st_mode & 0o777) == "0o755"
+
+
+def test_the_public_kavels_map_shows_no_price_of_a_sold_kavel(visit, public_site):
+    page = visit(public_site / "kavels.html").page
+    kavels = page.evaluate("""() => {
+        const found = [];
+        for (const key of Object.keys(window)) {
+            const layer = window[key];
+            if (key.startsWith("geo_json_") && layer && layer.eachLayer) {
+                layer.eachLayer(f => { if (f.feature.properties.kavel) found.push(f.feature.properties); });
+            }
+        }
+        return found;
+    }""")
+    sold = [k for k in kavels if k["status"] == "verkocht"]
+    assert sold and all(k["prijs_per_m2"] is None and k.get("koopsom") is None for k in sold)
