@@ -26,8 +26,9 @@ from wijkatlas.errors import SourceError, ValidationError
 from wijkatlas.geo._crs import with_checked_crs
 from wijkatlas.geo._online import fetch_features, open_features
 from wijkatlas.settings import PDOK_WIJKENBUURTEN_URL, RD_CRS
+from wijkatlas.vocabulary import LEVEL_NAMES
 
-LEVELS = ("buurt", "wijk", "gemeente")
+LEVELS = LEVEL_NAMES
 LEVEL_OF_PREFIX = {"BU": "buurt", "WK": "wijk", "GM": "gemeente"}
 CODE_PATTERNS = {"buurt": r"BU\d{8}", "wijk": r"WK\d{6}", "gemeente": r"GM\d{4}"}
 #: wijk- en buurtkaart layer -> level

@@ -20,13 +20,15 @@ from branca.element import MacroElement, Template
 from wijkatlas.indicators.disclosure import status_text
 from wijkatlas.viewers.data import Atlas, bounds
 from wijkatlas.viewers.style import CLASS_COLOURS, MISSING, MISSING_LABEL, SUPPRESSED, SUPPRESSED_LABEL, Frame, base_map
+from wijkatlas.vocabulary import LEVELS as VOCABULARY_LEVELS
 from wijkatlas.vocabulary import is_suppressed
 
 #: Classification methods offered, by their Dutch legend name.
 SCHEMES = {"kwantielen": "Quantiles", "natuurlijke grenzen": "FisherJenks", "gelijke intervallen": "EqualInterval"}
 DEFAULT_SCHEME = "kwantielen"
 CLASSES = 5
-LEVELS = {"wijk": "Wijken", "buurt": "Buurten"}
+#: the levels a map shows, as its layer control names them
+LEVELS = {level: VOCABULARY_LEVELS[level].title for level in ("wijk", "buurt")}
 #: Marker of a suppressed, a missing and a published figure.
 SECRET, NONE, PRESENT = -1, -2, 0
 
