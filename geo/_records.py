@@ -7,6 +7,7 @@ municipality; this module keeps the rejected ones in one schema.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -30,10 +31,12 @@ REASONS = {
     "niet_in_administratie": "geometrie zonder record in de administratie",
     "geometrie_ongeldig": "geometrie is ongeldig of leeg",
     "identificatie_ongeldig": "BAG-identificatie is geen code van 16 cijfers",
+    "teken_ongeldig": "tekst bevat een stuurteken (bv. NUL) dat niet bewaard kan worden",
+    "geometrie_dubbel": "tweede geometrie met hetzelfde id; de eerste is gebruikt",
     "gebied_onbekend": "gebiedscode komt niet voor in de gebiedsindeling",
 }
 
-REJECTED_COLUMNS = ["bron", "rij", "id", "veld", "waarde", "reden_code", "reden"]
+REJECTED_COLUMNS = ["bron", "bestand", "rij", "id", "veld", "waarde", "reden_code", "reden"]
 
 
 @dataclass(frozen=True)
@@ -43,15 +46,22 @@ class Loaded:
     records: gpd.GeoDataFrame | pd.DataFrame
     rejected: pd.DataFrame
     read: int
+    #: what was noticed and repaired or left as it is, for the build summary (Dutch, one line each)
+    warnings: tuple[str, ...] = ()
 
 
 def rejections(
-    bron: str, rows: pd.Series, ids: pd.Series, field: str, values: pd.Series, reason: str
+    bron: str, rows: pd.Series, ids: pd.Series, field: str, values: pd.Series, reason: str, *,
+    file: str | Path = "",
 ) -> pd.DataFrame:
-    """Rejected records in the common schema; all arguments are aligned on the records' index."""
+    """Rejected records in the common schema; all arguments are aligned on the records' index.
+
+    ``file`` is the file the row number refers to (a registration may join a second file).
+    """
     return pd.DataFrame(
         {
             "bron": bron,
+            "bestand": str(file),
             "rij": rows.astype("Int64"),
             "id": ids.astype("string"),
             "veld": field,

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from wijkatlas.errors import CRSError, SourceError, ValidationError
 from wijkatlas.geo._online import fetch_features, open_features
 from wijkatlas.geo._records import Loaded, combine, rejections
-from wijkatlas.geo._tables import normalise_postcode, parse_numbers, read_csv_text
+from wijkatlas.geo._tables import list_layers, normalise_postcode, parse_numbers, read_csv_text, read_features
 from wijkatlas.settings import PDOK_BAG_URL, RD_CRS
 
 REQUIRED = ["identificatie", "gebruiksdoel", "oppervlakte", "status", "postcode", "huisnummer"]
@@ -25,7 +24,8 @@ ALIASES = {
     "woonplaats_naam": "woonplaats", "woonplaatsnaam": "woonplaats",
     "huisnummertoevoeging": "toevoeging", "pand_bouwjaar": "bouwjaar", "oorspronkelijkbouwjaar": "bouwjaar",
 }
-SOURCE_NAME = "bag"
+#: the name its records, reconciliation and rejections go by (the store's layer)
+SOURCE_NAME = "bag_verblijfsobjecten"
 
 
 def load_verblijfsobjecten(source: Path, *, layer: str | None = None) -> Loaded:
@@ -53,11 +53,9 @@ def load_verblijfsobjecten(source: Path, *, layer: str | None = None) -> Loaded:
         frame.loc[(bad_x | bad_y | x.isna() | y.isna()).to_numpy(), "geometry"] = None
         rows = pd.Series(frame.index + 2, index=frame.index)
     else:
-        layers = pyogrio.list_layers(source)[:, 0]
+        layers = list_layers(source)
         layer = layer or ("verblijfsobject" if "verblijfsobject" in layers else layers[0])
-        if layer not in layers:
-            raise SourceError(f"laag '{layer}' ontbreekt; aanwezig: {list(layers)}", source=source)
-        frame = pyogrio.read_dataframe(source, layer=layer, fid_as_index=True)
+        frame = read_features(source, layer, numbered=True)
         rows = pd.Series(frame.index, index=frame.index)
         frame = frame.reset_index(drop=True)
         rows.index = frame.index
@@ -100,10 +98,11 @@ def validate_verblijfsobjecten(frame: gpd.GeoDataFrame, *, source: str, rows: pd
     no_point = (frame.geometry.isna() | frame.geometry.is_empty) & ~bad_id & ~duplicate
     rejected = combine([
         rejections(SOURCE_NAME, rows[bad_id], ids[bad_id], "identificatie", frame["identificatie"][bad_id],
-                   "identificatie_ongeldig"),
-        rejections(SOURCE_NAME, rows[duplicate], ids[duplicate], "identificatie", ids[duplicate], "dubbel_id"),
+                   "identificatie_ongeldig", file=source),
+        rejections(SOURCE_NAME, rows[duplicate], ids[duplicate], "identificatie", ids[duplicate], "dubbel_id",
+                   file=source),
         rejections(SOURCE_NAME, rows[no_point], ids[no_point], "geometry", pd.Series("", index=rows[no_point].index),
-                   "geen_locatie"),
+                   "geen_locatie", file=source),
     ])
     keep = ~(bad_id | duplicate | no_point)
 

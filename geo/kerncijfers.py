@@ -30,7 +30,7 @@ from wijkatlas.settings import (
 REGION_STEMS = {"Gemeentenaam", "SoortRegio", "Codering"}
 TEXT_STEMS = {"IndelingswijzigingGemeenteWijkBuurt", "MeestVoorkomendePostcode", "Dekkingspercentage"}
 CODE_PATTERN = r"(GM\d{4}|WK\d{6}|BU\d{8})"
-LONG_COLUMNS = ["gebiedscode", "soort_regio", "gebiedsnaam", "peiljaar", "variabele", "waarde", "status"]
+LONG_COLUMNS = ["gebiedscode", "soort_regio", "gebiedsnaam", "peiljaar", "variabele", "waarde", "status", "bron_rij"]
 
 
 def column_stems(columns: list[str]) -> dict[str, str]:
@@ -160,8 +160,8 @@ def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gem
         False))
 
     bad_code = ~regions["gebiedscode"].str.fullmatch(CODE_PATTERN).fillna(False)
-    rejected = [rejections(source, rows[bad_code], regions["gebiedscode"][bad_code], code_field,
-                           codes.astype("string")[bad_code], "gebied_onbekend")]
+    rejected = [rejections("kerncijfers", rows[bad_code], regions["gebiedscode"][bad_code], code_field,
+                           codes.astype("string")[bad_code], "gebied_onbekend", file=source)]
     own = ~bad_code & (regions["gebiedscode"].str[2:6] == gemeentecode[2:])
 
     measures = [key for key, stem in stems.items()
@@ -187,6 +187,7 @@ def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gem
     long["status"] = status.astype("string")
     long = long.join(regions.loc[own, ["gebiedscode", "soort_regio", "gebiedsnaam"]])
     long["peiljaar"] = peiljaar
+    long["bron_rij"] = rows.loc[long.index].astype("Int64")
     records = long[LONG_COLUMNS].reset_index(drop=True)
     if not own.any():
         raise SourceError(f"geen rijen van gemeente {gemeentecode} (codes GM{gemeentecode[2:]}, WK{gemeentecode[2:]}…, "

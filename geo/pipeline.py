@@ -92,9 +92,17 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
         (long), ``bag_verblijfsobjecten``, one layer per registration, one
         ``raster_<naam>`` table per raster, ``reconciliatie`` (per source: read =
         assigned + outside + rejected), ``afgekeurd`` (each rejected record with
-        its reason) and ``bronnen`` (file, checksum and modification time per source).
+        its reason), ``bronnen`` (file, checksum and modification time per source) and
+        ``waarschuwingen`` (bron, melding: what was repaired or looks wrong but was kept).
     """
     timer = _Timer(progress)
+    warnings: list[tuple[str, str]] = []
+
+    def warn(bron: str, lines: tuple[str, ...] | list[str]) -> None:
+        for line in lines:
+            warnings.append((bron, line))
+            timer.note(f"let op: {line}")
+
     outcomes: list[SourceOutcome] = []
     rejected: list[pd.DataFrame] = []
     files: list[tuple[str, Path]] = []
@@ -113,6 +121,12 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
             files += [(f"kerncijfers_{k.peiljaar}", k.file) for k in sources.kerncijfers]
         levels = ", ".join(sorted(set(kerncijfers["soort_regio"])))
         timer.note(f"{outcome.toegewezen} rijen van {len(sources.kerncijfers)} peiljaren (niveaus: {levels})")
+        unknown = kerncijfers_rejected.loc[kerncijfers_rejected["reden_code"] == "gebied_onbekend", "id"]
+        if len(unknown):
+            codes = sorted(set(unknown.dropna()))
+            warn("kerncijfers", [f"de kerncijfers noemen {len(codes)} gebied(en) die in de grenzen ontbreken "
+                                 f"({', '.join(codes[:5])}{', …' if len(codes) > 5 else ''}); records daar tellen "
+                                 "als buiten de gemeente. Zijn grenzen en kerncijfers van hetzelfde jaar?"])
     else:
         kerncijfers = pd.DataFrame({column: pd.Series(dtype="object") for column in LONG_COLUMNS})
         timer.note("geen kerncijfers opgegeven: indicatoren uit CBS-cijfers worden niet berekend")
@@ -140,6 +154,7 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
             rejected.append(bag.rejected)
             files.append(("bag_verblijfsobjecten", sources.bag))
         timer.note(_summary(outcomes[-1]))
+        warn("bag_verblijfsobjecten", [*bag.warnings, *_outside_warning(outcomes[-1])])
     else:
         timer.note("geen BAG opgegeven: indicatoren uit de BAG worden niet berekend")
 
@@ -154,6 +169,7 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
             if spec.geometry is not None:
                 files.append((f"{spec.name}_geometrie", spec.geometry.file))
         timer.note(_summary(outcomes[-1]))
+        warn(spec.name, [*loaded.warnings, *_outside_warning(outcomes[-1])])
 
     for raster in sources.rasters:
         with timer(f"Raster '{raster.name}': zonale statistiek per buurt"):
@@ -164,7 +180,17 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
                                            columns=[f.name for f in fields(SourceOutcome)])
     layers["afgekeurd"] = combine(rejected)
     layers["bronnen"] = _source_files(files)
+    layers["waarschuwingen"] = pd.DataFrame(warnings, columns=["bron", "melding"])
     return layers
+
+
+def _outside_warning(outcome: SourceOutcome) -> list[str]:
+    """A line when most located records of a source lie outside the gemeente: another area, or a wrong CRS?"""
+    located = outcome.toegewezen + outcome.buiten
+    if located == 0 or outcome.buiten / located <= 0.5:
+        return []
+    return [f"{outcome.buiten} van {located} records van '{outcome.bron}' liggen buiten de gemeente: is dit de "
+            "registratie van deze gemeente, en kloppen de coördinaten (x/y, lon/lat, xy_crs)?"]
 
 
 def _kerncijfers(sources: Sources, gebieden: Gebieden) -> tuple[pd.DataFrame, SourceOutcome, pd.DataFrame]:
@@ -178,8 +204,8 @@ def _kerncijfers(sources: Sources, gebieden: Gebieden) -> tuple[pd.DataFrame, So
         rows = loaded.records.drop_duplicates("gebiedscode")
         unknown = rows[~rows["gebiedscode"].isin(known)]
         rejected.append(loaded.rejected)
-        rejected.append(rejections("kerncijfers", pd.Series(pd.NA, index=unknown.index), unknown["gebiedscode"],
-                                   "Codering", unknown["gebiedscode"], "gebied_onbekend"))
+        rejected.append(rejections("kerncijfers", unknown["bron_rij"], unknown["gebiedscode"], "Codering",
+                                   unknown["gebiedscode"], "gebied_onbekend", file=source.file))
         tables.append(loaded.records[loaded.records["gebiedscode"].isin(known)])
         read += loaded.read
         outside += loaded.read - len(rows) - len(loaded.rejected)

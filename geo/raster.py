@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+from rasterio.errors import RasterioError
 from rasterio.features import rasterize
 
 from wijkatlas.errors import CRSError, SourceError
@@ -31,19 +32,23 @@ def zonal_statistics(source: Path, areas: gpd.GeoDataFrame, *, code: str, band: 
     """
     if not source.is_file():
         raise SourceError("bestand niet gevonden", source=source)
-    with rasterio.open(source) as raster:
-        if raster.crs is None or raster.crs.is_geographic:
-            raise CRSError(
-                f"raster heeft {'geen' if raster.crs is None else 'een geografisch'} coördinatenstelsel; "
-                "zet om naar EPSG:28992, bv. met 'gdalwarp -t_srs EPSG:28992'",
-                source=source,
+    try:
+        with rasterio.open(source) as raster:
+            if raster.crs is None or raster.crs.is_geographic:
+                raise CRSError(
+                    f"raster heeft {'geen' if raster.crs is None else 'een geografisch'} coördinatenstelsel; "
+                    "zet om naar EPSG:28992, bv. met 'gdalwarp -t_srs EPSG:28992'",
+                    source=source,
+                )
+            polygons = areas.to_crs(raster.crs)
+            labels = rasterize(
+                ((geom, i + 1) for i, geom in enumerate(polygons.geometry)),
+                out_shape=(raster.height, raster.width), transform=raster.transform, fill=0, dtype="int32",
             )
-        polygons = areas.to_crs(raster.crs)
-        labels = rasterize(
-            ((geom, i + 1) for i, geom in enumerate(polygons.geometry)),
-            out_shape=(raster.height, raster.width), transform=raster.transform, fill=0, dtype="int32",
-        )
-        values = raster.read(band, masked=True)
+            values = raster.read(band, masked=True)
+    except RasterioError as error:
+        raise SourceError(f"niet te lezen als raster (GeoTIFF afgebroken of beschadigd?): {error}",
+                          source=source) from None
     valid = ~np.ma.getmaskarray(values)
     n = len(areas) + 1
     sums = np.bincount(labels[valid], weights=values.data[valid].astype("float64"), minlength=n)[1:]

@@ -20,6 +20,8 @@ DEFAULT_CATALOG = Path(__file__).with_name("catalog.toml")
 LEVELS = LEVEL_NAMES
 SECTIONS = {"defaults", "sources", "sets", "basis", "disclosure", "indicator"}
 TERM_KINDS = ("set", "cbs", "area", "raster", "indicator", "located")
+#: what a basis figure (tested by disclosure rules) may be: not another indicator, which is computed later
+BASIS_KINDS = ("set", "cbs", "area", "located")
 TERM_KEYS = set(TERM_KINDS) | {"field", "where", "where_contains", "where_range"}
 INDICATOR_KEYS = {
     "title", "description", "theme", "unit", "kind", "numerator", "denominator", "value", "weight", "origins",
@@ -184,6 +186,9 @@ def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
     basis = {}
     for name, entry in raw.get("basis", {}).items():
         basis[name] = _term(problems, f"basis.{name}", entry, sets)
+        if basis[name].kind not in BASIS_KINDS + ("invalid",):
+            problems.append(f"basis.{name}: een basisgegeven is een van {list(BASIS_KINDS)}, geen "
+                            f"'{basis[name].kind}' (het wordt vóór de indicatoren berekend)")
     for name, rule in rules.items():
         for key in rule.minimum:
             if key not in basis:

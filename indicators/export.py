@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from wijkatlas.indicators.catalog import Catalog
+from wijkatlas.store import spreadsheet_safe
 from wijkatlas.vocabulary import is_suppressed, latest_peiljaar
 
 SUPPRESSED = "geheim"
@@ -75,12 +76,13 @@ def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: 
             quality = quality[quality["niveau"] == niveau][list(QUALITY_HEADERS)].rename(columns=QUALITY_HEADERS)
             xlsx = folder / f"indicatoren_{niveau}.xlsx"
             with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
-                table.to_excel(writer, sheet_name=LEVEL_TITLES[niveau], index=False)
-                definitions.to_excel(writer, sheet_name="Definities", index=False)
-                quality.to_excel(writer, sheet_name="Datakwaliteit", index=False)
+                spreadsheet_safe(table).to_excel(writer, sheet_name=LEVEL_TITLES[niveau], index=False)
+                spreadsheet_safe(definitions).to_excel(writer, sheet_name="Definities", index=False)
+                spreadsheet_safe(quality).to_excel(writer, sheet_name="Datakwaliteit", index=False)
                 if niveau == "wijk":
-                    products[f"signalering_{variant}"].to_excel(writer, sheet_name="Signalering", index=False)
+                    spreadsheet_safe(products[f"signalering_{variant}"]).to_excel(
+                        writer, sheet_name="Signalering", index=False)
             csv = folder / f"indicatoren_{niveau}.csv"
-            dutch_text(table).to_csv(csv, sep=";", index=False, encoding="utf-8-sig")
+            spreadsheet_safe(dutch_text(table)).to_csv(csv, sep=";", index=False, encoding="utf-8-sig")
             written += [xlsx, csv]
     return written

@@ -22,7 +22,7 @@ def store(demo_out):
 def test_store_has_every_layer(store):
     expected = {"gemeente", "wijken", "buurten", "kerncijfers", "bag_verblijfsobjecten", "reconciliatie",
                 "afgekeurd", "bronnen", "raster_groen", *REGISTRATIONS, "indicator_definities", "indicator_kwaliteit",
-                "gebieden_controle"}
+                "gebieden_controle", "waarschuwingen"}
     for variant in ("intern", "openbaar"):
         expected |= {f"indicatoren_lang_{variant}", f"signalering_{variant}",
                      *(f"indicatoren_{niveau}_{variant}" for niveau in ("buurt", "wijk", "gemeente"))}

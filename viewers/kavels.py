@@ -56,7 +56,8 @@ def kavels_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_base
     folium.LayerControl(collapsed=False, position="topright").add_to(viewer)
     Legend("Status kavel", [(status, {"fillColor": colour, "color": "#222"})
                             for status, colour in STATUS_COLOURS.items()]).add_to(viewer)
-    KavelPanel(groups, sorted(kavels["terrein"].dropna().unique()), public=atlas.public).add_to(viewer)
+    terrains = sorted(kavels["terrein"].dropna().unique()) if "terrein" in kavels else []
+    KavelPanel(groups, terrains, public=atlas.public).add_to(viewer)
     Frame(f"Kavels {gemeentenaam}: verkoopstatus", source_line(atlas, "kaveladministratie gemeente"),
           peiljaar).add_to(viewer)
     return viewer

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
+import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +34,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         sys.stdout = open(os.devnull, "w")
         return 0
+    except OSError as error:  # the machine's, not the data's: a full disk, a folder without rights
+        print(f"fout: {error.filename or ''}: {error.strerror or error}; de vorige uitvoer is niet veranderd",
+              file=sys.stderr)
+        return 1
+    except Exception as error:  # a problem Wijkatlas does not recognise yet: one line here, the details in a log
+        log = Path(tempfile.gettempdir()) / f"wijkatlas-fout-{datetime.now():%Y%m%d-%H%M%S}.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        print(f"fout: onverwachte fout ({type(error).__name__}: {error}); de vorige uitvoer is niet veranderd. "
+              f"Dit is een fout in Wijkatlas: meld het met het logbestand {log}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -148,7 +160,8 @@ def _build(config_path: Path, out: Path) -> int:
     from wijkatlas.indicators.export import write_exports
     from wijkatlas.indicators.products import build_products
     from wijkatlas.indicators.terms import Datapakhuis
-    from wijkatlas.store import write_store
+    from wijkatlas.outputs import recover, staged_outputs
+    from wijkatlas.store import spreadsheet_safe, write_store
     from wijkatlas.viewers.site import write_site
 
     def progress(message: str) -> None:
@@ -156,6 +169,8 @@ def _build(config_path: Path, out: Path) -> int:
 
     config = load_config(config_path)
     catalog = load_catalog(config.catalog)
+    for line in recover(out) if out.is_dir() else []:
+        progress(line)
     progress(f"Datapakhuis bouwen voor {config.gemeentenaam} ({config.gemeentecode}) uit {config_path}"
              f" (rekenmotor: {config.compute.engine})")
     with open_engine(config.compute) as engine:
@@ -165,26 +180,29 @@ def _build(config_path: Path, out: Path) -> int:
         store_view = Datapakhuis(layers, config.gemeentecode, config.peiljaar, add_up=engine.add_up)
         products = build_products(store_view, catalog, built_at=datetime.now())
         progress(f"  klaar in {time.perf_counter() - started:.1f} s")
-    store = write_store(layers | products, out / settings.STORE_NAME)
-    for name in ("reconciliatie", "afgekeurd"):
-        layers[name].to_csv(out / f"{name}.csv", sep=";", index=False, encoding="utf-8-sig")
-    exports = write_exports(products, catalog, out / "export")
-    api_metadata, left_out = write_api_data(store, catalog, load_collections(), out / "api")
-    viewer_pages = write_site(store, out / "viewers", public=False)
-    print(_summary(layers["reconciliatie"], layers["afgekeurd"]))
+    with staged_outputs(out) as staging:  # every output changes together, or none does
+        store = write_store(layers | products, staging / settings.STORE_NAME)
+        for name in ("reconciliatie", "afgekeurd"):
+            spreadsheet_safe(layers[name]).to_csv(staging / f"{name}.csv", sep=";", index=False,
+                                                  encoding="utf-8-sig")
+        write_exports(products, catalog, staging / "export")
+        _, left_out = write_api_data(store, catalog, load_collections(), staging / "api")
+        write_site(store, staging / "viewers", public=False)
+    print(_summary(layers["reconciliatie"], layers["afgekeurd"], layers["waarschuwingen"]))
     print(_availability_summary(products["indicator_definities"]))
     for line in left_out:
         print(line)
-    print(f"\nDatapakhuis geschreven: {store}")
+    print(f"\nDatapakhuis geschreven: {out / settings.STORE_NAME}")
     print(f"Afgekeurde records met reden: {out / 'afgekeurd.csv'}")
-    print(f"Indicatoren voor Excel: {exports[0].parent} (openbaar), {exports[-1].parent} (intern)")
-    print(f"OGC API-collecties: {api_metadata.parent}; publiceer met: wijkatlas serve --out {out}")
-    print(f"Kaarten en wijkprofielen (intern): {viewer_pages[0]}; openbare site: wijkatlas viewers --public")
+    print(f"Indicatoren voor Excel: {out / 'export'} (openbaar), {out / 'export' / 'intern'} (intern)")
+    print(f"OGC API-collecties: {out / 'api'}; publiceer met: wijkatlas serve --out {out}")
+    print(f"Kaarten en wijkprofielen (intern): {out / 'viewers' / 'index.html'}; openbare site: "
+          "wijkatlas viewers --public")
     return 0
 
 
-def _summary(reconciliation: pd.DataFrame, rejected: pd.DataFrame) -> str:
-    """Records per source: read = assigned + outside + rejected, and the rejection reasons."""
+def _summary(reconciliation: pd.DataFrame, rejected: pd.DataFrame, warnings: pd.DataFrame) -> str:
+    """Records per source: read = assigned + outside + rejected, the rejection reasons and the warnings."""
     lines = [f"{'bron':<24}{'gelezen':>9}{'toegewezen':>12}{'buiten':>8}{'afgekeurd':>11}"]
     for row in reconciliation.itertuples():
         lines.append(f"{row.bron:<24}{row.gelezen:>9}{row.toegewezen:>12}{row.buiten:>8}{row.afgekeurd:>11}")
@@ -193,6 +211,9 @@ def _summary(reconciliation: pd.DataFrame, rejected: pd.DataFrame) -> str:
         counts = rejected.groupby(["bron", "reden"]).size()
         for (bron, reden), count in counts.items():
             lines.append(f"  {bron}: {reden} ({count}x)")
+    if len(warnings):
+        lines.append("\nWaarschuwingen (ook in de laag 'waarschuwingen'):")
+        lines += [f"  {row.bron}: {row.melding}" for row in warnings.itertuples()]
     return "\n".join(lines)
 
 

@@ -6,11 +6,14 @@ A TOML file, validated on load; paths are relative to the file. See
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+import pyproj
 
 from wijkatlas.errors import ConfigError
 from wijkatlas.geo.gebieden import BoundaryFile
@@ -102,12 +105,13 @@ def load_config(path: Path) -> BuildConfig:
         checker.problem(f"kerncijfers: peiljaar komt dubbel voor in {years}")
 
     rasters = []
-    for name, entry in raw.get("raster", {}).items():
+    for name, entry in _named_tables(raw, "raster", checker, example='[raster.groen]\nfile = "groen.tif"'):
         checker.keys(f"raster.{name}", entry, allowed={"file", "title", "unit"}, required={"file"})
         rasters.append(RasterSource(name, base / entry.get("file", ""), entry.get("title", name), entry.get("unit", "")))
 
     registrations = []
-    for name, entry in raw.get("registraties", {}).items():
+    for name, entry in _named_tables(raw, "registraties", checker,
+                                     example='[registraties.sportvoorzieningen]\nfile = "sport.csv"'):
         where = f"registraties.{name}"
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name in RESERVED_LAYERS or name.startswith("raster_"):
             checker.problem(f"{where}: naam moet uit kleine letters, cijfers en _ bestaan en mag geen "
@@ -178,6 +182,21 @@ def _compute(entry: dict, checker: _Checker) -> ComputeSettings:
     return ComputeSettings(engine, counts["partities"], entry.get("scheduler"), counts["werkers"])
 
 
+def _named_tables(raw: dict, section: str, checker: _Checker, *, example: str) -> list[tuple[str, dict]]:
+    """The ``[section.name]`` tables; a value given directly under ``[section]`` is a problem with an example."""
+    tables = raw.get(section, {})
+    if not isinstance(tables, dict):
+        checker.problem(f"{section} moet tabellen met een naam bevatten, bv.\n{example}")
+        return []
+    named = []
+    for name, entry in tables.items():
+        if isinstance(entry, dict):
+            named.append((name, entry))
+        else:
+            checker.problem(f"[{section}] vraagt per bron een naam: niet '{name} = {entry!r}' maar bv. {example!r}")
+    return named
+
+
 def _registration(name: str, entry: dict, base: Path, checker: _Checker) -> RegistrationSpec | None:
     where = f"registraties.{name}"
     keys = entry.keys()
@@ -189,6 +208,23 @@ def _registration(name: str, entry: dict, base: Path, checker: _Checker) -> Regi
         checker.problem(f"{where}: geef een locatie op: x+y, lon+lat, postcode+huisnummer of geometry")
     if entry.get("decimal", ".") not in (".", ","):
         checker.problem(f"{where}.decimal is '{entry['decimal']}' maar moet '.' of ',' zijn")
+    if "encoding" in entry:
+        try:
+            codecs.lookup(str(entry["encoding"]))
+        except LookupError:
+            checker.problem(f"{where}.encoding is '{entry['encoding']}', een onbekende tekstcodering; gebruik "
+                            "'cp1252' (wat Windows 'ANSI' noemt) of 'utf-8'")
+    if "xy_crs" in entry:
+        try:
+            pyproj.CRS.from_user_input(entry["xy_crs"])
+        except pyproj.exceptions.CRSError:
+            checker.problem(f"{where}.xy_crs is '{entry['xy_crs']}', geen bekend coördinatenstelsel; gebruik bv. "
+                            "'EPSG:28992' (RD New) of 'EPSG:4326' (lengte/breedte)")
+    for key in ("categories", "attributes"):
+        if key in entry and not (isinstance(entry[key], list) and all(isinstance(v, str) for v in entry[key])):
+            checker.problem(f"{where}.{key} moet een lijst van teksten zijn, bv. {key} = [\"a\", \"b\"]; "
+                            f"gegeven: {entry[key]!r}")
+            entry = {k: v for k, v in entry.items() if k != key}
     geometry = entry.get("geometry")
     join = None
     if geometry is not None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pyogrio
+
+from wijkatlas.errors import WijkatlasError
 
 #: Debian's GDAL 3.6 (used by pygeoapi's OGR provider) reads GeoPackage 1.2 reliably.
 GPKG_VERSION = "1.2"
@@ -29,10 +33,34 @@ def write_store(layers: dict[str, pd.DataFrame], path: Path) -> Path:
             options = {"VERSION": GPKG_VERSION} if not Path(temporary).exists() else {}
             pyogrio.write_dataframe(frame, temporary, layer=name, driver="GPKG", **options)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            raise WijkatlasError(f"{path.parent}: schijf vol; maak ruimte of kies een andere --out. "
+                                 "De vorige uitvoer is niet veranderd") from None
         raise
     return path
+
+
+#: A cell starting with one of these is taken as a formula by Excel and LibreOffice (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: a negative number written as text ("-0,50") is a number, not a formula
+NUMBER = re.compile(r"[-+]?\d+([.,]\d+)?")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for a spreadsheet: every text cell a spreadsheet would run as a formula gets a leading apostrophe.
+
+    ``=HYPERLINK(…)`` in a buurt name or ``=cmd|…`` in a rejected value is then shown as the text it is.
+    """
+    def safe(value: object) -> object:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(value):
+            return "'" + value
+        return value
+
+    text = [c for c in frame.columns if c != "geometry" and (frame[c].dtype == object or
+                                                             pd.api.types.is_string_dtype(frame[c]))]
+    return frame.assign(**{column: frame[column].map(safe) for column in text}) if text else frame
 
 
 def read_layer(path: Path, layer: str) -> pd.DataFrame:
