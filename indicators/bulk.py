@@ -141,9 +141,3 @@ def roll_up(per_buurt: np.ndarray, buurten: pd.DataFrame) -> dict[str, tuple[np.
         np.add.at(summed, group, per_buurt)
         levels[level] = (codes, summed)
     return levels
-
-
-def by_level(totals: np.ndarray, labels: list[str], buurten: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per level a frame of term totals, one column per label, indexed by area code (see :func:`roll_up`)."""
-    return {level: pd.DataFrame(values, index=pd.Index(codes, name=f"{level}code"), columns=labels)
-            for level, (codes, values) in roll_up(totals, buurten).items()}

@@ -29,7 +29,8 @@ INDICATOR_KEYS = {
     "owner", "levels", "peiljaren", "viewers",
 }
 TERM_SLOTS = {"numerator", "denominator", "value", "weight", "origins", "targets"}
-RULE_KEYS = {"description", "round_to", "min", "secret_range", "min_count"}
+RULE_KEYS = {"description", "round_to", "round_teller", "round_noemer", "min", "secret_range", "min_count",
+             "min_records"}
 
 
 class CatalogError(WijkatlasError):
@@ -73,6 +74,12 @@ class DisclosureRule:
     minimum: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     secret_range: tuple[float, float] | None = None
     min_count: int | None = None
+    #: a public ratio is computed from its numerator / denominator rounded to this step, so that
+    #: value × published denominator gives back no exact count
+    round_teller: int | None = None
+    round_noemer: int | None = None
+    #: a sum (revenue) is published only when at least this many records make it up
+    min_records: int | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +292,8 @@ def _rule(name: str, entry: dict) -> DisclosureRule:
         name=name, description=entry.get("description", ""), round_to=entry.get("round_to"),
         minimum=MappingProxyType(dict(entry.get("min", {}))),
         secret_range=tuple(secret_range) if secret_range else None, min_count=entry.get("min_count"),
+        round_teller=entry.get("round_teller"), round_noemer=entry.get("round_noemer"),
+        min_records=entry.get("min_records"),
     )
 
 

@@ -38,7 +38,8 @@ def compare(figures: pd.DataFrame, gemeentecode: str, *, totals: set[str]) -> pd
     frame = frame.sort_values(["indicator", "niveau", "gebiedscode", "peiljaar"])
     series = frame.groupby(["indicator", "niveau", "gebiedscode"])["waarde"]
     frame["verandering_vorig_jaar"] = series.diff()
-    frame["verandering_eerste_jaar"] = frame["waarde"] - series.transform("first")
+    # from the first peiljaar itself: when that figure is hidden, there is no change to publish
+    frame["verandering_eerste_jaar"] = frame["waarde"] - series.transform(lambda values: values.iloc[0])
     first_year = frame.groupby(["indicator", "niveau", "gebiedscode"])["peiljaar"].transform("min")
     frame.loc[frame["peiljaar"] == first_year, "verandering_eerste_jaar"] = np.nan
     return frame.sort_index()

@@ -9,21 +9,32 @@ wijken', and no combination of those equations may pin down a suppressed cell.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 
-from wijkatlas.indicators.catalog import Catalog, DisclosureRule
+from wijkatlas.indicators.audit import protect_by_audit
+from wijkatlas.indicators.catalog import Catalog, Indicator
+from wijkatlas.indicators.formulas import formula, value_from
 from wijkatlas.vocabulary import is_suppressed
 
 #: status code -> Dutch explanation (the legend of the public product)
 STATUS = {
     "ontbreekt": "geen gegevens",
-    "afgerond": "afgerond op veelvoud van 5",
+    "afgerond": "afgerond op een veelvoud van {stap}",
+    "afgerond_aantallen": "berekend uit aantallen afgerond op een veelvoud van {stap}",
     "geheim_minimum": "geheim — te weinig {basis} (minder dan {minimum})",
-    "geheim_klein_aantal": "geheim — te kleine aantallen",
-    "geheim_secundair": "geheim — anders af te leiden uit totalen",
+    "geheim": "geheim — te kleine aantallen, of anders af te leiden uit andere cijfers",
 }
-ROUNDED_LEVELS = ("buurt", "wijk")
+#: levels whose small counts are secret (a gemeente's are not)
+SMALL_COUNT_LEVELS = ("buurt", "wijk")
+ROUNDED_LEVELS = ("buurt", "wijk", "gemeente")  # the gemeente too: its exact total beside rounded parts would tell
+#: the public status of every hidden count (small, or hidden to protect another)
+HIDDEN = "geheim"
+KEYS = ["indicator", "peiljaar", "niveau", "gebiedscode"]
+#: statuses of figures that are published (changed by rounding, but not hidden)
+PUBLISHED_STATUSES = ("afgerond",)
 
 
 def status_text(code: str) -> str:
@@ -31,6 +42,8 @@ def status_text(code: str) -> str:
     kind, *details = code.split(":")
     if kind == "geheim_minimum":
         return STATUS[kind].format(basis=details[0], minimum=details[1])
+    if kind.startswith("afgerond"):
+        return STATUS[kind].format(stap=details[0] if details else 5)
     return STATUS.get(kind, kind)
 
 
@@ -57,36 +70,59 @@ def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas:
     value = frame["waarde"].copy()
     for indicator in catalog.indicators.values():
         rows = frame["indicator"] == indicator.id
-        _primary(frame, rows, indicator.disclosure, status, value)
+        _primary(frame, rows, indicator, status, value)
     # Missing cells are unknown to a reader too, and must stay so: CBS may have kept them secret.
-    unpublished = status.notna()
-    unpublished &= status.astype("string") != "afgerond"
+    unpublished = status.notna() & ~status.astype("string").str.startswith(PUBLISHED_STATUSES).fillna(False)
     extra = _secondary(frame, unpublished.astype(bool), catalog, areas)
     status[extra] = "geheim_secundair"
     value[is_suppressed(status).to_numpy()] = np.nan
-    return frame[["indicator", "peiljaar", "niveau", "gebiedscode"]].assign(waarde=value, status=status.astype("string"))
+    # One status for every hidden count: which were small and which were hidden to protect them stays unknown.
+    status = status.where(~status.isin(["geheim_klein_aantal", "geheim_secundair"]), HIDDEN)
+    public = frame[KEYS].assign(waarde=value, status=status.astype("string"))
+    seed = int(hashlib.sha256(frame["teller"].fillna(0).to_numpy().tobytes()).hexdigest()[:12], 16)
+    more = protect_by_audit(public, catalog, areas, seed=seed)
+    public.loc[more, ["waarde", "status"]] = [np.nan, HIDDEN]
+    return public
 
 
-def _primary(frame: pd.DataFrame, rows: pd.Series, rule: DisclosureRule, status: pd.Series, value: pd.Series) -> None:
-    """Apply one rule to the rows of one indicator, in place."""
+def _primary(frame: pd.DataFrame, rows: pd.Series, indicator: Indicator, status: pd.Series,
+             value: pd.Series) -> None:
+    """Apply the indicator's rule to its rows, in place: first what hides a figure, then what rounds the rest."""
+    rule = indicator.disclosure
     open_rows = rows & status.isna()
-    if rule.round_to:
-        target = open_rows & frame["niveau"].isin(ROUNDED_LEVELS)
-        step = rule.round_to
-        value[target] = step * np.floor(frame.loc[target, "waarde"] / step + 0.5)  # half up: deterministic
-        changed = target & (value != frame["waarde"])
-        status[changed] = "afgerond"
     for basis, minimum in rule.minimum.items():
         below = open_rows & ~(frame[basis] >= minimum) & status.isna()
         status[below] = f"geheim_minimum:{basis}:{minimum:g}"
     if rule.secret_range is not None:
         low, high = rule.secret_range
         counts = frame["teller"].where(frame["teller"].notna(), frame["waarde"])
-        small = rows & status.isna() & frame["niveau"].isin(ROUNDED_LEVELS) & counts.between(low, high)
+        small = rows & status.isna() & frame["niveau"].isin(SMALL_COUNT_LEVELS) & counts.between(low, high)
         status[small] = "geheim_klein_aantal"
     if rule.min_count is not None:
         small = rows & status.isna() & (frame["teller"] > 0) & (frame["teller"] < rule.min_count)
         status[small] = "geheim_klein_aantal"
+    if rule.min_records is not None:
+        few = rows & status.isna() & (frame["aantal"] > 0) & (frame["aantal"] < rule.min_records)
+        status[few] = "geheim_klein_aantal"
+    open_rows = rows & status.isna()
+    if rule.round_to:  # every rounded figure says so: an empty status must not certify an exact count
+        target = open_rows & frame["niveau"].isin(ROUNDED_LEVELS)
+        value[target] = rounded(frame.loc[target, "waarde"], rule.round_to)
+        status[target] = f"afgerond:{rule.round_to}"
+    if (rule.round_teller or rule.round_noemer) and formula(indicator.kind).scale is not None:
+        # the ratio of published (rounded) counts, not of exact ones
+        target = open_rows & frame["niveau"].isin(ROUNDED_LEVELS) & frame["noemer"].notna()
+        teller = frame.loc[target, "teller"]
+        noemer = frame.loc[target, "noemer"]
+        teller = rounded(teller, rule.round_teller) if rule.round_teller else teller
+        noemer = rounded(noemer, rule.round_noemer) if rule.round_noemer else noemer
+        value[target] = value_from(indicator.kind, teller, noemer, indicator.factor)
+        status[target] = f"afgerond_aantallen:{rule.round_teller or rule.round_noemer}"
+
+
+def rounded(values: pd.Series, step: int) -> pd.Series:
+    """``values`` rounded to a multiple of ``step``, half up (deterministic, so rebuilds agree)."""
+    return step * np.floor(values / step + 0.5)
 
 
 def _secondary(frame: pd.DataFrame, suppressed: pd.Series, catalog: Catalog, areas: pd.DataFrame) -> pd.Series:

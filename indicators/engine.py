@@ -24,7 +24,7 @@ from wijkatlas.indicators.terms import (
     set_years,
 )
 
-RESULT_COLUMNS = ["indicator", *KEYS, "teller", "noemer", "waarde", "records", "ontbrekend"]
+RESULT_COLUMNS = ["indicator", *KEYS, "teller", "noemer", "waarde", "records", "ontbrekend", "aantal"]
 
 
 def compute_indicators(store: Datapakhuis, catalog: Catalog, available: Availability | None = None) -> pd.DataFrame:
@@ -50,10 +50,10 @@ def compute_indicators(store: Datapakhuis, catalog: Catalog, available: Availabi
         computed[indicator.id] = figures.assign(indicator=indicator.id)
     if not computed:
         return pd.DataFrame({column: pd.Series(dtype=float if column in ("teller", "noemer", "waarde", "records",
-                                                                           "ontbrekend") else object)
+                                                                           "ontbrekend", "aantal") else object)
                              for column in RESULT_COLUMNS}).astype({"peiljaar": int})
-    result = pd.concat(computed.values(), ignore_index=True)
-    result[["records", "ontbrekend"]] = result[["records", "ontbrekend"]].astype(float)
+    result = pd.concat(computed.values(), ignore_index=True).reindex(columns=RESULT_COLUMNS)
+    result[["records", "ontbrekend", "aantal"]] = result[["records", "ontbrekend", "aantal"]].astype(float)
     return result[RESULT_COLUMNS].sort_values(["indicator", "peiljaar", "niveau", "gebiedscode"], ignore_index=True)
 
 
@@ -97,6 +97,10 @@ def _term_figures(store: Datapakhuis, catalog: Catalog, indicator: Indicator, co
         figures["teller"] = figures["teller"] * figures["noemer"]
     else:
         figures["waarde"] = value_from(indicator.kind, figures["teller"], figures["noemer"], indicator.factor)
+    numerator = terms.get("numerator")
+    if numerator is not None and numerator.kind == "set":  # how many records make up the numerator
+        counted = evaluate(store, catalog, numerator, measure="count" if numerator.field else "value")
+        figures = figures.merge(counted.rename(columns={"waarde": "aantal"}), on=KEYS, how="left")
     return figures.merge(_record_counts(store, catalog, indicator), on=KEYS, how="left")
 
 

@@ -63,6 +63,16 @@ def dutch_text(table: pd.DataFrame) -> pd.DataFrame:
     return table.apply(lambda column: column.map(dutch_number))
 
 
+def public_quality(quality: pd.DataFrame, long: pd.DataFrame) -> pd.DataFrame:
+    """Data quality as it may be published: no record counts per area (they are numerators, hidden cells
+    included), and the share of incomplete records in whole percents, only beside a published figure."""
+    keys = ["indicator", "peiljaar", "niveau", "gebiedscode"]
+    hidden = quality[keys].merge(long[keys + ["status"]], on=keys, how="left")["status"]
+    published = ~is_suppressed(hidden).to_numpy()
+    return quality.drop(columns=["records_gebruikt", "records_ontbrekend"]).assign(
+        aandeel_ontbrekend=quality["aandeel_ontbrekend"].round(0).where(published))
+
+
 def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: Path) -> list[Path]:
     """``indicatoren_<niveau>.xlsx`` and ``.csv`` (openbaar) in ``out_dir``, the intern ones in ``out_dir/intern``."""
     written = []
@@ -73,7 +83,10 @@ def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: 
         for niveau in LEVEL_TITLES:
             table = spreadsheet(long, catalog, niveau)
             quality = products["indicator_kwaliteit"]
-            quality = quality[quality["niveau"] == niveau][list(QUALITY_HEADERS)].rename(columns=QUALITY_HEADERS)
+            quality = quality[quality["niveau"] == niveau]
+            if variant == "openbaar":
+                quality = public_quality(quality, long)
+            quality = quality[[c for c in QUALITY_HEADERS if c in quality]].rename(columns=QUALITY_HEADERS)
             xlsx = folder / f"indicatoren_{niveau}.xlsx"
             with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
                 spreadsheet_safe(table).to_excel(writer, sheet_name=LEVEL_TITLES[niveau], index=False)

@@ -47,6 +47,22 @@ def demo_out(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def public_site(demo_out) -> Path:
+    """The demo's public site (`wijkatlas viewers --public`), in the demo's output folder."""
+    from wijkatlas.viewers.site import write_site
+
+    target = demo_out / "openbaar"
+    write_site(demo_out / "datapakhuis.gpkg", target, public=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def intern_site(demo_out) -> Path:
+    """Written by the build itself (`wijkatlas demo`)."""
+    return demo_out / "viewers"
+
+
 CHROMIUM = "/usr/bin/chromium"
 #: Screenshots of every viewer test, to look at after a run.
 SCREENSHOTS = REPO / "out" / "test-screenshots"

@@ -10,6 +10,7 @@ import pandas as pd
 import pyogrio
 
 from wijkatlas.errors import WijkatlasError
+from wijkatlas.indicators.export import public_quality
 from wijkatlas.settings import WGS84_CRS
 from wijkatlas.store import read_layer
 
@@ -57,8 +58,9 @@ class Atlas:
         return self.store.is_file() and layer in set(pyogrio.list_layers(self.store)[:, 0])
 
     def quality(self) -> pd.DataFrame:
-        """Data quality per indicator, peiljaar and area."""
-        return self._read("indicator_kwaliteit")
+        """Data quality per indicator, peiljaar and area; in the openbaar variant without record counts."""
+        quality = self._read("indicator_kwaliteit")
+        return public_quality(quality, self.long()) if self.public else quality
 
     def registration(self, name: str) -> gpd.GeoDataFrame:
         """A registration's records in lon/lat, as stored."""

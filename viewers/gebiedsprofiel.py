@@ -92,7 +92,8 @@ def feature_properties(frame: pd.DataFrame, level: str, meta: list[dict]) -> pd.
         out[indicator] = values.round(2).astype(object).where(values.notna(), None)
         out[f"{indicator}__k"] = [SECRET if secret else (NONE if pd.isna(v) else PRESENT)
                                   for v, secret in zip(values, is_suppressed(status), strict=True)]
-        out[f"{indicator}__s"] = [status_text(s) if isinstance(s, str) and s else None for s in status]
+        out[f"{indicator}__s"] = [status_text(s) if secret else None  # a rounded figure is shown as a figure
+                                  for s, secret in zip(status, is_suppressed(status), strict=True)]
     return pd.DataFrame(out, index=frame.index)
 
 

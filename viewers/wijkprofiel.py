@@ -96,7 +96,7 @@ def quality_text(mark: pd.Series | None) -> str:
     if mark is None:
         return "onbekend"
     parts = []
-    if pd.notna(mark["records_gebruikt"]):
+    if pd.notna(mark.get("records_gebruikt")):  # not in the openbaar variant
         parts.append(f"{int(mark['records_gebruikt'])} records gebruikt")
     if pd.notna(mark["aandeel_ontbrekend"]):
         parts.append(f"{mark['aandeel_ontbrekend']:.0f}% ontbrekend")  # stored as a percentage (0–100)

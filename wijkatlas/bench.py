@@ -4,7 +4,7 @@ Both paths run in their own process on the same synthetic GeoParquet data, so
 each reports its own peak memory:
 
 * **snel** (the pipeline's path): the GeoParquet streamed in batches of one
-  million (:func:`wijkatlas.geo.columnar.iter_point_batches`, coordinates straight from
+  million (:func:`wijkatlas.columnar.iter_point_batches`, coordinates straight from
   the geoarrow columns, only the columns the catalog uses), buurten found with
   :class:`wijkatlas.geo.assign.BuurtGrid`, and every BAG term of the catalog added up per
   buurt in one pass per batch (:func:`wijkatlas.indicators.bulk.buurt_totals`), rolled up
@@ -98,9 +98,9 @@ def fast_path(buurten_path: Path, objects_path: Path) -> PathResult:
     """Stream the verblijfsobjecten in batches: read columns, locate on the buurt raster, add up term totals."""
     import geopandas as gpd
 
+    from wijkatlas.columnar import iter_point_batches
     from wijkatlas.geo.assign import BuurtGrid
-    from wijkatlas.geo.columnar import iter_point_batches
-    from wijkatlas.indicators.bulk import buurt_totals, by_level, layer_terms, term_label
+    from wijkatlas.indicators.bulk import buurt_totals, layer_terms, term_label
     from wijkatlas.indicators.catalog import DEFAULT_CATALOG, load_catalog
 
     catalog = load_catalog(DEFAULT_CATALOG)
@@ -119,6 +119,14 @@ def fast_path(buurten_path: Path, objects_path: Path) -> PathResult:
     labels = [term_label(term) for term in terms]
     figures = meter.measure("aggregeren", 0, lambda: by_level(totals, labels, buurten))
     return PathResult(list(meter.stages.values()), figures)
+
+
+def by_level(totals: np.ndarray, labels: list[str], buurten: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per level a frame of term totals, one column per label, indexed by area code (see ``bulk.roll_up``)."""
+    from wijkatlas.indicators.bulk import roll_up
+
+    return {level: pd.DataFrame(values, index=pd.Index(codes, name=f"{level}code"), columns=labels)
+            for level, (codes, values) in roll_up(totals, buurten).items()}
 
 
 def baseline_path(buurten_path: Path, objects_path: Path) -> PathResult:

@@ -115,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:
                          help="voeg de PDOK BRT-achtergrondkaart toe (vraagt internet bij het bekijken)")
     viewers.set_defaults(run=_viewers)
 
+    check = commands.add_parser("check-openbaar", help="val de openbare uitvoer aan als een aanvaller: is iets "
+                                "geheims terug te rekenen?")
+    check.add_argument("out", type=Path, nargs="?", default=settings.DEFAULT_OUT_DIR, help="uitvoermap (standaard: out)")
+    check.add_argument("--catalog", type=Path, default=None, help="de catalogus van de bouw (standaard de ingebouwde)")
+    check.add_argument("--alle", action="store_true", help="toon elke geheime cel met haar grenzen")
+    check.set_defaults(run=_check_openbaar)
+
     bench = commands.add_parser("bench", help="meet toewijzen en aggregeren op landelijke schaal (snel vs basis)")
     bench.add_argument("--scale", type=float, default=1.0,
                        help="1 = heel Nederland (10 miljoen verblijfsobjecten, 14.500 buurten); 0.01 = een honderdste")
@@ -314,6 +321,25 @@ def _viewers(args: argparse.Namespace) -> int:
                        online_basemap=args.achtergrondkaart)
     scope = "openbare" if args.public else "interne"
     print(f"{len(pages)} pagina's met {scope} cijfers in {target}; begin bij {pages[0]}")
+    return 0
+
+
+def _check_openbaar(args: argparse.Namespace) -> int:
+    from wijkatlas.indicators.catalog import DEFAULT_CATALOG, load_catalog
+    from wijkatlas.openbaar import check_public_outputs
+
+    result = check_public_outputs(args.out, load_catalog(args.catalog or DEFAULT_CATALOG))
+    shown = result.bounds if args.alle else result.disclosed
+    for row in shown.itertuples():
+        verdict = "veilig" if row.veilig else "TERUG TE REKENEN"
+        print(f"{row.indicator:<32}{row.peiljaar:>6} {row.gebiedscode:<11} tussen {row.laag:g} en {row.hoog:g}: {verdict}")
+    for leak in result.leaks:
+        print(f"LEK: {leak}")
+    hidden, disclosed = len(result.bounds), len(result.disclosed)
+    print(f"{hidden} geheime aantallen onderzocht: {hidden - disclosed} veilig, {disclosed} terug te rekenen; "
+          f"{len(result.leaks)} lek(ken) in bestanden")
+    if not result.safe:
+        raise WijkatlasError("openbare uitvoer maakt geheime cijfers terug te rekenen; niet publiceren")
     return 0
 
 

@@ -182,3 +182,11 @@ def test_areas_get_the_colour_of_their_mapclassify_class(visit, public_site, dem
                 for code, value in wijken.items()}
     assert area_colours(page) == expected
     assert len(set(expected.values())) >= 3
+
+
+def test_kavels_map_shows_wijk_outlines_under_the_kavels(visit, public_site, demo_out):
+    page = visit(public_site / "kavels.html").page
+    outlines = page.eval_on_selector_all(
+        "path:not(.leaflet-interactive)", "ps => ps.filter(p => p.getAttribute('fill') === 'none').length")
+    assert outlines == len(store_layer(demo_out, "wijken"))  # buurt outlines are a layer that starts off
+    assert "Buurtgrenzen" in page.inner_text(".leaflet-control-layers")

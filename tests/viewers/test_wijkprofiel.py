@@ -33,3 +33,12 @@ def test_the_share_of_missing_records_is_printed_as_the_percentage_it_is():
                       "bron_leeftijd_dagen": 12})
     assert quality_text(mark) == ("80 records gebruikt; 68% ontbrekend; bron: 100 gelezen, 2 afgekeurd; "
                                   "bron 12 dagen oud op de peildatum")
+
+
+def test_a_facility_without_address_has_no_none_in_its_popup_and_no_markup_from_data():
+    from wijkatlas.viewers.sport import facility_texts
+
+    tooltip, popup = facility_texts(pd.Series({"aanbieder": "TV <b>Oost</b>", "categorie": "tennis",
+                                               "accommodatie": None, "adres": float("nan"), "plaats": ""}))
+    assert "None" not in popup and "nan" not in popup and "adres" not in popup
+    assert tooltip == "TV &lt;b&gt;Oost&lt;/b&gt; (tennis)" and "<b>TV &lt;b&gt;Oost&lt;/b&gt;</b>" in popup

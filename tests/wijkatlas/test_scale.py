@@ -10,10 +10,10 @@ import shapely
 from pandas.testing import assert_frame_equal
 
 from wijkatlas.bench import baseline_path, fast_path, run_bench
+from wijkatlas.columnar import iter_point_batches
 from wijkatlas.compute import open_engine
 from wijkatlas.config import ComputeSettings, load_config
 from wijkatlas.errors import CRSError, SourceError
-from wijkatlas.geo.columnar import iter_point_batches
 from wijkatlas.geo.pipeline import build_layers
 from wijkatlas.indicators.bulk import buurt_totals, layer_terms, term_label
 from wijkatlas.indicators.catalog import load_catalog
