@@ -106,7 +106,7 @@ def protect_by_audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame
     """
     terms = count_indicators(catalog)
     denominators = _published_denominators(public, catalog)
-    parent_of = _parents(areas)
+    parent_of = parent_cells(areas)
     rng = np.random.default_rng(seed)
     public = public.copy()
     extra = []
@@ -278,7 +278,7 @@ def _audit_family(rows: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, fam
         low.append(lo)
         high.append(hi)
 
-    parent_of = _parents(areas)
+    parent_of = parent_cells(areas)
     for (indicator, niveau, code), position in cells.items() if family.adds_up else ():
         children = [cells[(indicator, n, c)] for (i, n, c) in cells if i == indicator
                     and parent_of.get(f"{n}:{c}") == f"{niveau}:{code}"]
@@ -307,7 +307,8 @@ def _audit_family(rows: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, fam
     return pd.DataFrame(found).assign(peiljaar=year)
 
 
-def _parents(areas: pd.DataFrame) -> dict[str, str]:
+def parent_cells(areas: pd.DataFrame) -> dict[str, str]:
+    """Cell key (``niveau:code``) -> its parent's cell key, from niveau, gebiedscode and wijkcode of every area."""
     gemeente = "gemeente:" + areas.loc[areas["niveau"] == "gemeente", "gebiedscode"].iloc[0]
     parents = {}
     for row in areas.itertuples():

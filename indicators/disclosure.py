@@ -14,7 +14,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from wijkatlas.indicators.audit import protect_by_audit
+from wijkatlas.indicators.audit import parent_cells, protect_by_audit
 from wijkatlas.indicators.catalog import Catalog, Indicator
 from wijkatlas.indicators.formulas import formula, value_from
 from wijkatlas.vocabulary import is_suppressed
@@ -129,7 +129,7 @@ def _secondary(frame: pd.DataFrame, suppressed: pd.Series, catalog: Catalog, are
     """Cells to suppress in addition, per additive indicator and peiljaar."""
     extra = pd.Series(False, index=frame.index)
     additive = {i.id for i in catalog.indicators.values() if i.additive or "weight" in i.terms}
-    parent_of = _parents(areas)
+    parent_of = parent_cells(areas)
     candidates = frame[frame["indicator"].isin(additive)]
     for _, group in candidates.groupby(["indicator", "peiljaar"], sort=False):
         hidden = suppressed[group.index].to_numpy()
@@ -139,18 +139,6 @@ def _secondary(frame: pd.DataFrame, suppressed: pd.Series, catalog: Catalog, are
         more = secondary_suppression(cells, parent_of, group["teller"].abs().fillna(0).to_numpy(), hidden)
         extra[group.index[more]] = True
     return extra
-
-
-def _parents(areas: pd.DataFrame) -> dict[str, str]:
-    """Cell key (``niveau:code``) -> its parent's cell key."""
-    gemeente = "gemeente:" + areas.loc[areas["niveau"] == "gemeente", "gebiedscode"].iloc[0]
-    parents = {}
-    for row in areas.itertuples():
-        if row.niveau == "buurt":
-            parents[f"buurt:{row.gebiedscode}"] = f"wijk:{row.wijkcode}"
-        elif row.niveau == "wijk":
-            parents[f"wijk:{row.gebiedscode}"] = gemeente
-    return parents
 
 
 def constraint_matrix(cells: np.ndarray, parent_of: dict[str, str]) -> np.ndarray:

@@ -32,6 +32,8 @@ from wijkatlas.indicators.catalog import Catalog, CatalogError, RecordSet, Term
 from wijkatlas.vocabulary import LEVELS
 
 KEYS = ["peiljaar", "niveau", "gebiedscode"]
+#: the figures of the indicators computed so far, by id (for terms that read another indicator)
+Computed = dict[str, pd.DataFrame] | None
 TIMELESS = -1  # peiljaar of figures that do not change per year (areas); joined to every year
 
 
@@ -226,7 +228,6 @@ def _indicator_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: s
     return computed[term.name][KEYS + ["waarde"]]
 
 
-Computed = dict[str, pd.DataFrame] | None
 #: term kind -> its figures per peiljaar, level and area (the catalog's term kinds)
 TERM_KINDS = {"set": _set_term, "cbs": _cbs_term, "area": _area_term, "raster": _raster_term,
               "located": _located_term, "indicator": _indicator_term}
