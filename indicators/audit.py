@@ -195,6 +195,50 @@ def status_interval(status: str, indicator: Indicator) -> tuple[float, float]:
     return 0.0, UNBOUNDED
 
 
+def identity_leaks(public: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Hidden ratios whose numerator and denominator are both published for the same area and peiljaar.
+
+    A hidden density is published inhabitants over the published area; a hidden rate per 1 000 of a
+    published count of 0 is 0. Each row names the published count whose hiding closes the leak: the
+    numerator when it counts records, else the denominator unless that is the number of inhabitants.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The hidden ratio's indicator, peiljaar, niveau, gebiedscode, and ``verberg`` (the count to hide).
+    """
+    counts = {term: indicator_id for indicator_id, term in count_indicators(catalog).items()
+              if formula(catalog.indicators[indicator_id].kind).scale is None}
+    published = public[~is_suppressed(public["status"]) & public["waarde"].notna()]
+    shown = set(zip(published["indicator"], published["peiljaar"], published["gebiedscode"], strict=True))
+    hidden = public[is_suppressed(public["status"])]
+    leaks = []
+    for indicator in catalog.indicators.values():
+        if formula(indicator.kind).scale is None or indicator.kind not in ("share", "ratio", "per_1000"):
+            continue
+        numerator = indicator.terms.get("numerator")
+        denominator = indicator.terms.get("denominator") or catalog.basis["inwoners"]
+        sides: list[tuple[str, str | None]] = []
+        for term in (numerator, denominator):
+            if term is not None and term.kind == "area":
+                sides.append(("area", None))
+            else:
+                sides.append(("count", counts.get(term)))
+        if any(kind == "count" and found is None for kind, found in sides):
+            continue  # a side that is not published as a figure of its own
+        for row in hidden[hidden["indicator"] == indicator.id].itertuples():
+            open_sides = [found for kind, found in sides
+                          if kind == "area" or (found, row.peiljaar, row.gebiedscode) in shown]
+            if len(open_sides) < 2:
+                continue
+            records = [f for kind, f in sides if kind == "count" and f and count_indicators(catalog)[f].kind == "set"]
+            others = [f for kind, f in sides if kind == "count" and counts.get(catalog.basis["inwoners"]) != f]
+            cover = (records or others or [f for kind, f in sides if kind == "count"])[0]
+            leaks.append({"indicator": indicator.id, "peiljaar": row.peiljaar, "niveau": row.niveau,
+                          "gebiedscode": row.gebiedscode, "verberg": cover})
+    return pd.DataFrame(leaks, columns=[*KEYS, "verberg"])
+
+
 def rounding_leaks(public: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     """Published ratios that rounded counts cannot have produced: computed from exact counts, they give them back.
 

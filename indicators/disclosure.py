@@ -14,7 +14,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from wijkatlas.indicators.audit import parent_cells, protect_by_audit
+from wijkatlas.indicators.audit import identity_leaks, parent_cells, protect_by_audit
 from wijkatlas.indicators.catalog import Catalog, Indicator
 from wijkatlas.indicators.formulas import formula, value_from
 from wijkatlas.vocabulary import is_suppressed
@@ -79,6 +79,11 @@ def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas:
     # One status for every hidden count: which were small and which were hidden to protect them stays unknown.
     status = status.where(~status.isin(["geheim_klein_aantal", "geheim_secundair"]), HIDDEN)
     public = frame[KEYS].assign(waarde=value, status=status.astype("string"))
+    # a hidden ratio whose numerator and denominator are both published would be computed back
+    for leak in identity_leaks(public, catalog).itertuples():
+        cell = ((public["indicator"] == leak.verberg) & (public["peiljaar"] == leak.peiljaar)
+                & (public["gebiedscode"] == leak.gebiedscode))
+        public.loc[cell, ["waarde", "status"]] = [np.nan, HIDDEN]
     seed = int(hashlib.sha256(frame["teller"].fillna(0).to_numpy().tobytes()).hexdigest()[:12], 16)
     more = protect_by_audit(public, catalog, areas, seed=seed)
     public.loc[more, ["waarde", "status"]] = [np.nan, HIDDEN]

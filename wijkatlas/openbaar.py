@@ -20,7 +20,7 @@ import pandas as pd
 import pyogrio
 
 from wijkatlas.errors import WijkatlasError
-from wijkatlas.indicators.audit import audit, rounding_leaks
+from wijkatlas.indicators.audit import audit, identity_leaks, rounding_leaks
 from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.indicators.terms import Datapakhuis
 from wijkatlas.settings import STORE_NAME
@@ -65,6 +65,9 @@ def check_public_outputs(out: Path, catalog: Catalog) -> PublicCheck:
     gemeentecode = layers["gemeente"]["gemeentecode"].iloc[0]
     areas = Datapakhuis(layers, gemeentecode, 0).areas
     result = PublicCheck(audit(public, catalog, areas))
+    for row in identity_leaks(public, catalog).itertuples():
+        result.leaks.append(f"{row.indicator} {row.peiljaar} {row.gebiedscode}: geheim, maar teller en noemer staan "
+                            f"allebei open (verberg {row.verberg})")
     for row in rounding_leaks(public, catalog).itertuples():
         result.leaks.append(f"{row.indicator} {row.peiljaar} {row.gebiedscode}: de waarde is berekend uit exacte "
                             f"aantallen (teller {row.teller:.4g} is geen veelvoud van de afronding)")

@@ -193,3 +193,23 @@ def test_a_failed_check_is_one_fout_line_and_exit_1(attacked, capsys):
     assert "TERUG TE REKENEN" in captured.out
     assert captured.err.strip().startswith("fout: openbare uitvoer maakt geheime cijfers terug te rekenen")
     json.dumps(captured.out)  # printable
+
+
+def test_a_hidden_ratio_is_not_left_computable_from_its_published_numerator_and_denominator(demo_out, attacked):
+    public = read_layer(demo_out / "datapakhuis.gpkg", "indicatoren_lang_openbaar")
+    from wijkatlas.indicators.audit import identity_leaks
+
+    assert identity_leaks(public, load_catalog()).empty  # the build hid a count for each such ratio
+    density = public[(public["indicator"] == "bevolkingsdichtheid") & (public["status"] != "ontbreekt")
+                     & public["status"].astype("string").str.startswith("geheim").fillna(False)]
+    assert len(density)  # the demo has buurten too small for a density ...
+    inwoners = public.set_index(["indicator", "peiljaar", "gebiedscode"])["status"]
+    for row in density.itertuples():  # ... and their inhabitants are hidden with it
+        assert inwoners[("inwoners", row.peiljaar, row.gebiedscode)] == "geheim"
+    # plant: publish those inhabitants again
+    planted = public.copy()
+    cells = planted["indicator"].eq("inwoners") & planted["gebiedscode"].isin(density["gebiedscode"])
+    planted.loc[cells, ["waarde", "status"]] = [5.0, "afgerond:5"]
+    replace_public(attacked, planted)
+    leaks = check_public_outputs(attacked, load_catalog()).leaks
+    assert any("bevolkingsdichtheid" in leak and "teller en noemer staan allebei open" in leak for leak in leaks)
