@@ -7,7 +7,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work" "$repo/build"' EXIT
 rm -rf "$repo/build"  # setuptools reuses it: a stale copy of a removed module would end up in the wheel
-"$repo/.venv/bin/python" -m pip wheel --quiet --no-deps -w "$work/dist" "$repo" >/dev/null
+# setuptools warns that the data and vendor folders could be packages; they travel as package data
+"$repo/.venv/bin/python" -m pip wheel --quiet --no-deps -w "$work/dist" "$repo" >"$work/wheel.log" 2>&1 \
+    || { cat "$work/wheel.log"; exit 1; }
 python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet -c "$repo/constraints.txt" "$work"/dist/wijkatlas-*.whl \
     >"$work/install.log" 2>&1 || { cat "$work/install.log"; exit 1; }
