@@ -66,7 +66,7 @@ def control_lines(control: pd.DataFrame) -> list[str]:
     lines = []
     misfits = control[control["past"].eq("nee")]
     for row in misfits.itertuples():
-        lines.append(f"let op: {row.niveau} {row.gebiedscode} past niet bij zijn onderdelen: {row.buiten_ha:g} ha "
+        lines.append(f"{row.niveau} {row.gebiedscode} past niet bij zijn onderdelen: {row.buiten_ha:g} ha "
                      f"erbuiten, {row.niet_gedekt_ha:g} ha niet gedekt")
     differing = control[control["verschil_cbs_ha"].abs() > TOLERANCE_HA]
     if len(differing):

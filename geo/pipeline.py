@@ -132,8 +132,7 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
         timer.note("geen kerncijfers opgegeven: indicatoren uit CBS-cijfers worden niet berekend")
     gebieden = gebieden.with_names(_area_names(kerncijfers) | {sources.gemeentecode: sources.gemeentenaam})
     gebieden, control = cbs_areas(gebieden, kerncijfers)
-    for line in control_lines(control):
-        timer.note(line)
+    warn("gebieden", control_lines(control))
 
     layers: dict[str, pd.DataFrame] = {
         "gemeente": gebieden.gemeente,
