@@ -15,6 +15,7 @@ other is pinned or narrowed to a handful of values.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,16 +77,10 @@ def audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, *,
         (the smallest and largest value consistent with everything public; ``inf``
         when unbounded), veilig (at least ``protection`` + 1 whole numbers apart).
     """
-    terms = count_indicators(catalog)
-    published_counts = _published_denominators(public, catalog)
-    results = []
-    for year, figures in public[public["indicator"].isin(terms)].groupby("peiljaar"):
-        for family in _families(catalog, terms):
-            members = [i for i in (family.whole, *family.categories) if i is not None]
-            rows = figures[figures["indicator"].isin(members)]
-            if rows.empty or not is_suppressed(rows["status"]).any():
-                continue
-            results.append(_audit_family(rows, catalog, areas, family, published_counts, int(year), protection))
+    denominators = _published_denominators(public, catalog)
+    parent_of = parent_cells(areas)
+    results = [_audit_family(rows, catalog, parent_of, family, denominators, year, protection)
+               for year, family, rows in _groups(public, catalog)]
     columns = [*KEYS, "laag", "hoog", "veilig"]
     return pd.concat(results, ignore_index=True)[columns] if results else pd.DataFrame(columns=columns)
 
@@ -94,37 +89,44 @@ def protect_by_audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame
                      protection: int = PROTECTION) -> list:
     """Hide more published counts until the audit finds every hidden count safe.
 
-    For a count that is not safe, one published cell that shares an equation with it
-    (a sibling under the same parent, else the parent) is hidden: the one with the
-    smallest figure, weighted by a random factor from ``seed`` (derived from data an
-    outsider does not have) so that the choice cannot be predicted from what is published.
+    For every count that is not safe, one published cell that shares an equation with it
+    is hidden (see :func:`_cover`): the one with the smallest figure, weighted by a random
+    factor from ``seed`` (derived from data an outsider does not have) so that the choice
+    cannot be predicted from what is published. Then the audit runs again.
 
     Returns
     -------
     list
         The index labels of ``public`` to hide in addition.
     """
-    terms = count_indicators(catalog)
     denominators = _published_denominators(public, catalog)
     parent_of = parent_cells(areas)
     rng = np.random.default_rng(seed)
-    public = public.copy()
     extra = []
+    for year, family, rows in _groups(public, catalog):
+        rows = rows.copy()
+        while True:
+            found = _audit_family(rows, catalog, parent_of, family, denominators, year, protection)
+            unsafe = found[~found["veilig"]]
+            choices = {_cover(rows, cell, parent_of, rng) for _, cell in unsafe.iterrows()} - {None}
+            if not choices:  # all safe, or nothing left that could protect them
+                break
+            for choice in sorted(choices):
+                rows.loc[choice, ["status", "waarde"]] = ["geheim", np.nan]
+                extra.append(choice)
+    return extra
+
+
+def _groups(public: pd.DataFrame, catalog: Catalog) -> Iterator[tuple[int, Family, pd.DataFrame]]:
+    """(peiljaar, family, its rows) for every family of count indicators with a hidden count that year."""
+    terms = count_indicators(catalog)
+    families = _families(catalog, terms)
     for year, figures in public[public["indicator"].isin(terms)].groupby("peiljaar"):
-        for family in _families(catalog, terms):
+        for family in families:
             members = [i for i in (family.whole, *family.categories) if i is not None]
             rows = figures[figures["indicator"].isin(members)]
-            while not rows.empty and is_suppressed(rows["status"]).any():
-                found = _audit_family(rows, catalog, areas, family, denominators, int(year), protection)
-                unsafe = found[~found["veilig"]]
-                choices = {_cover(rows, cell, parent_of, rng) for _, cell in unsafe.iterrows()} - {None}
-                if not choices:  # all safe, or nothing left that could protect them
-                    break
-                for choice in sorted(choices):
-                    rows.loc[choice, ["status", "waarde"]] = ["geheim", np.nan]
-                    public.loc[choice, ["status", "waarde"]] = ["geheim", np.nan]
-                    extra.append(choice)
-    return extra
+            if len(rows) and is_suppressed(rows["status"]).any():
+                yield int(year), family, rows
 
 
 def _cover(rows: pd.DataFrame, cell: pd.Series, parent_of: dict[str, str], rng: np.random.Generator):
@@ -294,7 +296,7 @@ def _count_interval(indicator: Indicator, row: pd.Series, denominators: dict, ca
     return value * known[0] / step, value * known[1] / step
 
 
-def _audit_family(rows: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, family: Family,
+def _audit_family(rows: pd.DataFrame, catalog: Catalog, parent_of: dict[str, str], family: Family,
                   denominators: dict, year: int, protection: int) -> pd.DataFrame:
     """One integer program per family and peiljaar: a variable per (indicator, area) count."""
     rows = rows.reset_index(drop=True)
@@ -322,7 +324,6 @@ def _audit_family(rows: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, fam
         low.append(lo)
         high.append(hi)
 
-    parent_of = parent_cells(areas)
     for (indicator, niveau, code), position in cells.items() if family.adds_up else ():
         children = [cells[(indicator, n, c)] for (i, n, c) in cells if i == indicator
                     and parent_of.get(f"{n}:{c}") == f"{niveau}:{code}"]
