@@ -195,7 +195,7 @@ def read_features(path: Path, layer: str | None, *, numbered: bool) -> gpd.GeoDa
     """A GIS layer, with a missing layer or an unreadable (truncated, corrupt) file as one clear error."""
     layers = list_layers(path)
     if layer is not None and layer not in layers:
-        raise SourceError(f"laag '{layer}' bestaat niet; lagen: {layers}", source=path)
+        raise SourceError(f"laag '{layer}' bestaat niet; lagen: {list(layers)}", source=path)
     try:
         with warnings.catch_warnings():  # GDAL's own complaints about a damaged file end in the error below
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -204,11 +204,11 @@ def read_features(path: Path, layer: str | None, *, numbered: bool) -> gpd.GeoDa
         raise SourceError(f"niet te lezen als GIS-bestand (afgebroken of beschadigd?): {error}", source=path) from None
 
 
-def list_layers(path: Path) -> list[str]:
-    """The layer names of a GIS file; an unreadable file is one clear error."""
+def list_layers(path: Path) -> dict[str, str]:
+    """Layer name -> geometry type of a GIS file; an unreadable file is one clear error."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            return [str(name) for name, _ in pyogrio.list_layers(path)]
+            return {str(name): str(kind) for name, kind in pyogrio.list_layers(path)}
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
         raise SourceError(f"niet te lezen als GIS-bestand (afgebroken of beschadigd?): {error}", source=path) from None

@@ -54,7 +54,7 @@ def load_verblijfsobjecten(source: Path, *, layer: str | None = None) -> Loaded:
         rows = pd.Series(frame.index + 2, index=frame.index)
     else:
         layers = list_layers(source)
-        layer = layer or ("verblijfsobject" if "verblijfsobject" in layers else layers[0])
+        layer = layer or ("verblijfsobject" if "verblijfsobject" in layers else next(iter(layers)))
         frame = read_features(source, layer, numbered=True)
         rows = pd.Series(frame.index, index=frame.index)
         frame = frame.reset_index(drop=True)

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 import shapely
 
 from wijkatlas.errors import SourceError, ValidationError
 from wijkatlas.geo._crs import with_checked_crs
 from wijkatlas.geo._online import fetch_features, open_features
+from wijkatlas.geo._tables import list_layers, read_features
 from wijkatlas.settings import PDOK_WIJKENBUURTEN_URL, RD_CRS
 from wijkatlas.vocabulary import LEVEL_NAMES
 
@@ -197,11 +197,7 @@ def _layers(boundary: BoundaryFile) -> list[str]:
     """The layers of ``boundary`` that hold areas: the configured one, or those recognised by name."""
     if not boundary.file.is_file():
         raise SourceError("bestand niet gevonden", source=boundary.file)
-    try:
-        listed = pyogrio.list_layers(boundary.file)
-    except pyogrio.errors.DataSourceError as error:
-        raise SourceError(f"geen leesbaar GIS-bestand: {error}", source=boundary.file) from None
-    present = {str(name): str(kind) for name, kind in listed}
+    present = list_layers(boundary.file)
     if boundary.layer is not None:
         if boundary.layer not in present:
             raise SourceError(f"laag '{boundary.layer}' bestaat niet; aanwezig: {sorted(present)}",
@@ -228,10 +224,7 @@ def _layers(boundary: BoundaryFile) -> list[str]:
 
 def _read(boundary: BoundaryFile, layer: str) -> gpd.GeoDataFrame:
     """One layer in EPSG:28992, its CRS checked against its coordinates."""
-    try:
-        frame = pyogrio.read_dataframe(boundary.file, layer=layer)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
-        raise SourceError(f"laag '{layer}' is niet te lezen: {error}", source=boundary.file) from None
+    frame = read_features(boundary.file, layer, numbered=False)
     frame = with_checked_crs(frame, crs=boundary.crs, source=boundary.file, setting="[gebieden]")
     return frame.to_crs(RD_CRS)
 

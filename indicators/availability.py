@@ -55,20 +55,10 @@ def availability(store: Datapakhuis, catalog: Catalog) -> Availability:
     result = Availability()
 
     def term_problem(term: Term) -> str | None:
-        if term.kind in ("set", "located"):
-            return _layer_problem(store, catalog.sets[term.name].layer)
-        if term.kind == "cbs":
-            if not cbs_years:
-                return "bron kerncijfers ontbreekt"
-            if term.name not in found.index:
-                return f"CBS-variabele {term.name} ontbreekt in de kerncijfers"
-            return None
-        if term.kind == "raster":
-            return None if f"raster_{term.name}" in store.layers else f"raster '{term.name}' ontbreekt"
         if term.kind == "indicator":
             visit(catalog.indicators[term.name])
             return result.reasons.get(term.name)
-        return None
+        return _source_problem(store, catalog, term)
 
     def visit(indicator: Indicator) -> None:
         if indicator.id in result.levels or indicator.id in result.reasons:
@@ -102,12 +92,23 @@ def availability(store: Datapakhuis, catalog: Catalog) -> Availability:
 
 def basis_available(store: Datapakhuis, catalog: Catalog, term: Term) -> bool:
     """Whether a basis figure's source is present (an absent one leaves the figure empty: suppressed)."""
+    return _source_problem(store, catalog, term) is None
+
+
+def _source_problem(store: Datapakhuis, catalog: Catalog, term: Term) -> str | None:
+    """Why the source of a term (not another indicator) is missing from the build, or ``None``."""
     if term.kind in ("set", "located"):
-        return _layer_problem(store, catalog.sets[term.name].layer) is None
+        return _layer_problem(store, catalog.sets[term.name].layer)
     if term.kind == "cbs":
         kerncijfers = store.layers.get("kerncijfers")
-        return kerncijfers is not None and bool((kerncijfers["variabele"] == term.name).any())
-    return True
+        if kerncijfers is None or kerncijfers.empty:
+            return "bron kerncijfers ontbreekt"
+        if not (kerncijfers["variabele"] == term.name).any():
+            return f"CBS-variabele {term.name} ontbreekt in de kerncijfers"
+        return None
+    if term.kind == "raster":
+        return None if f"raster_{term.name}" in store.layers else f"raster '{term.name}' ontbreekt"
+    return None
 
 
 def _terms(indicator: Indicator, catalog: Catalog) -> list[Term]:

@@ -20,7 +20,7 @@ import pyogrio
 from wijkatlas.config import load_config
 from wijkatlas.errors import ConfigError, SourceError
 from wijkatlas.geo._crs import guess_crs
-from wijkatlas.geo._tables import read_csv_text
+from wijkatlas.geo._tables import list_layers, read_csv_text
 from wijkatlas.geo.gebieden import CODE_COLUMNS, LEVEL_OF_PREFIX
 from wijkatlas.geo.kerncijfers import keys_from_titles, padded_codes
 from wijkatlas.settings import KERNCIJFERS_TABLES, RD_CRS
@@ -159,8 +159,8 @@ def _gemeente(survey: Survey, chosen: str | None) -> str:
 def _geo_file(path: Path, survey: Survey) -> bool:
     """Recognise boundaries or BAG in a GIS file; ``False`` when it is neither (or no GIS file)."""
     try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
-    except pyogrio.errors.DataSourceError:
+        layers = list(list_layers(path))
+    except SourceError:
         return False
     recognised = False
     for layer in layers:
