@@ -17,14 +17,13 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from wijkatlas.api_config.collections import CollectionSpec
 from wijkatlas.errors import ConfigError
 from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.publication import RECORD_POLICIES, public_records
 from wijkatlas.settings import WGS84_CRS
-from wijkatlas.store import read_layer, write_store
+from wijkatlas.store import layer_names, read_layer, write_store
 
 PUBLIC_FILE = "openbaar.gpkg"
 INTERN_FILE = "intern.gpkg"
@@ -49,7 +48,7 @@ def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], a
     tuple
         The metadata file, and a Dutch line per collection left out.
     """
-    present = set(pyogrio.list_layers(store)[:, 0])
+    present = layer_names(store)
     frames, skipped = {}, []
     for spec in specs:
         frame = published_frame(store, spec) if spec.layer in present else None

@@ -110,13 +110,18 @@ def read_text_table(path: Path, *, sep: str | None = None, encoding: str | None 
     for name in sorted({n for n in names if names.count(n) > 1}):
         warnings.append(f"kolom '{name}' staat {names.count(name)} keer in de kopregel; de eerste heet '{name}', "
                         f"de volgende '{name}.1' enzovoort")
+    table, rows = without_empty_rows(table, rows, warnings)
+    return TextTable(table, rows, tuple(warnings))
+
+
+def without_empty_rows(table: pd.DataFrame, rows: pd.Series, warnings: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """``table`` and its row numbers without rows that hold nothing; a warning names the rows skipped."""
     empty = table.isna().all(axis=1)
     if empty.any():
         shown = ", ".join(str(r) for r in rows[empty].head(5))
         warnings.append(f"{int(empty.sum())} lege rij(en) overgeslagen (rij {shown}"
                         f"{', …' if empty.sum() > 5 else ''})")
-        table, rows = table[~empty], rows[~empty]
-    return TextTable(table, rows, tuple(warnings))
+    return table[~empty], rows[~empty]
 
 
 def _utf8_characters(raw: bytes) -> int:

@@ -23,7 +23,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from wijkatlas.errors import ConfigError, SourceError
 from wijkatlas.geo._crs import with_checked_crs
 from wijkatlas.geo._records import Loaded, combine, no_rejections, rejections
-from wijkatlas.geo._tables import parse_dates, parse_numbers, read_features, read_text_table, snake_name
+from wijkatlas.geo._tables import parse_dates, parse_numbers, read_features, read_text_table, snake_name, without_empty_rows
 from wijkatlas.geo.geocode import geocode_addresses
 from wijkatlas.settings import LONLAT_BOUNDS, RD_BOUNDS, RD_CRS, WGS84_CRS
 
@@ -283,10 +283,7 @@ def _read_excel(spec: RegistrationSpec) -> _Read:
     names = [str(v).strip() if v is not None else f"kolom_{i + 1}" for i, v in enumerate(values[header_row])]
     table = pd.DataFrame(values[header_row + 1:], columns=names, dtype=object)
     rows = pd.Series(table.index + header_row + 2, index=table.index)
-    empty = table.isna().all(axis=1)
-    if empty.any():
-        warnings.append(f"{int(empty.sum())} lege rij(en) overgeslagen")
-        table, rows = table[~empty], rows[~empty]
+    table, rows = without_empty_rows(table, rows, warnings)
     return _Read(table, None, rows, tuple(warnings))
 
 

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from wijkatlas.errors import WijkatlasError
 from wijkatlas.indicators.export import public_quality
 from wijkatlas.settings import WGS84_CRS
-from wijkatlas.store import read_layer
+from wijkatlas.store import layer_names, read_layer
 
 #: Geometry is simplified for display to this tolerance (metres, RD) and rounded to ~1 m in lon/lat.
 DISPLAY_TOLERANCE_M = 5.0
@@ -55,7 +54,7 @@ class Atlas:
 
     def has(self, layer: str) -> bool:
         """Whether the build wrote ``layer`` (a registration that was not configured is absent)."""
-        return self.store.is_file() and layer in set(pyogrio.list_layers(self.store)[:, 0])
+        return self.store.is_file() and layer in layer_names(self.store)
 
     def quality(self) -> pd.DataFrame:
         """Data quality per indicator, peiljaar and area; in the openbaar variant without record counts."""

@@ -24,7 +24,7 @@ from wijkatlas.indicators.audit import audit, identity_leaks, rounding_leaks
 from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.indicators.terms import Datapakhuis
 from wijkatlas.settings import STORE_NAME
-from wijkatlas.store import read_layer
+from wijkatlas.store import layer_names, read_layer
 from wijkatlas.vocabulary import LEVELS, is_suppressed
 
 #: column headers of the public Datakwaliteit sheet that would give a hidden cell's numerator
@@ -115,7 +115,7 @@ def _api_leaks(path: Path, hidden_cells: set[tuple], latest: dict[str, int]) -> 
     if not path.is_file():
         return []
     leaks = []
-    for layer in (str(name) for name, _ in pyogrio.list_layers(path)):
+    for layer in sorted(layer_names(path)):
         frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
         if layer == "kavels":
             sold = frame.get("status", pd.Series(dtype=str)) == "verkocht"

@@ -63,6 +63,11 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{column: frame[column].map(safe) for column in text}) if text else frame
 
 
+def layer_names(path: Path) -> set[str]:
+    """The layers a written store (or any GeoPackage Wijkatlas wrote) holds."""
+    return {str(name) for name in pyogrio.list_layers(path)[:, 0]}
+
+
 def read_layer(path: Path, layer: str) -> pd.DataFrame:
     """One layer of a written store (a GeoDataFrame when it has geometry)."""
     return pyogrio.read_dataframe(path, layer=layer)
