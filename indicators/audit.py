@@ -1,47 +1,60 @@
 """The attacker's audit: how narrowly each hidden count can be pinned down from what is public.
 
-Everything the public product shows of an indicator is a statement about a
-count per area and peiljaar (its numerator): a published count itself, exactly
-or rounded; a published rate or share times its published denominator; the
-hierarchy (a wijk's count is the sum of its buurten's, the gemeente's of its
-wijken'); categories (the meldingen of one category are at most all meldingen,
-and disjoint categories add up to at most the total); and what a status says
-(a hidden count is a whole number of at least 0). Over all of these, for every
-hidden count, integer programming (SciPy's HiGHS) finds the smallest and the
-largest value it can take. A hidden count is safe when that interval holds at
-least :data:`PROTECTION` + 1 whole numbers — so neither a small count nor any
-other is pinned or narrowed to a handful of values.
+Everything the public product shows of a count indicator is a statement about
+one underlying count per record set (its term), peiljaar and area: a published
+count itself, exactly or rounded; a published rate or share times its published
+denominator; the hierarchy (a wijk's count is the sum of its buurten's, the
+gemeente's of its wijken'); categories (disjoint categories of one set add up
+to at most the whole set); and what a status says (a hidden count is a whole
+number of at least 0). Two indicators on the same term (``sportvoorzieningen``
+and ``sportvoorzieningen_per_1000``) show the same count, so they are one
+variable of the model.
+
+Over all of these, integer programming (SciPy's HiGHS) finds, for every hidden
+count, the smallest and the largest value it can take. Counts that are
+published exactly are constants, so the model falls apart into small
+independent components (per gemeente, set and peiljaar, and usually far
+smaller); one integer program per round bounds one hidden count of every
+component at once (the sum of independent counts is smallest when each is).
+A hidden count is safe when its interval holds at least its rule's
+``protection`` + 1 whole numbers (5 unless the rule says otherwise).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+import zlib
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import connected_components
 
 from wijkatlas.indicators.catalog import Catalog, Indicator, Term
 from wijkatlas.indicators.formulas import formula, is_total
 from wijkatlas.vocabulary import is_suppressed
 
-#: a hidden count must stay compatible with at least this many values besides its lowest (0..5: six values)
-PROTECTION = 5
 #: counts a rounded figure may stand for: v - 2 .. v + 2 when rounded half up to multiples of 5
 ROUNDING_SLACK = 2.5
 #: stands for "no upper bound" in the integer programs
 UNBOUNDED = 1e9
+#: a largest value this far above the smallest is reported as unbounded
+FAR = 1e6
 
 KEYS = ["indicator", "peiljaar", "niveau", "gebiedscode"]
+AUDIT_COLUMNS = [*KEYS, "laag", "hoog", "veilig", "tegenstrijdig"]
 
 
 @dataclass(frozen=True)
 class Family:
-    """Indicators whose numerators count the same records: one whole set and its disjoint categories."""
+    """Count terms of one record set: the whole set and its disjoint categories."""
 
-    whole: str | None
-    categories: tuple[str, ...]
+    whole: Term | None
+    categories: tuple[Term, ...]
     #: whether a parent's count is the sum of its children's (own records: yes; CBS's rounded counts: no)
     adds_up: bool = True
 
@@ -58,8 +71,8 @@ def count_indicators(catalog: Catalog) -> dict[str, Term]:
     return found
 
 
-def audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, *,
-          protection: int = PROTECTION) -> pd.DataFrame:
+def audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, *, exact: bool = False,
+          workers: int = 1) -> pd.DataFrame:
     """Bounds of every hidden count the public figures imply.
 
     Parameters
@@ -69,175 +82,547 @@ def audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, *,
         peiljaar, niveau, gebiedscode, waarde, status) — everything any public file shows.
     areas
         niveau, gebiedscode, wijkcode of every area.
+    exact
+        Exact bounds for every hidden count; otherwise only for the unsafe ones (see
+        :meth:`CountModel.bounds`) — which counts are safe is exact either way.
+    workers
+        Processes to share the gemeenten between (see :func:`per_gemeente`).
 
     Returns
     -------
     pandas.DataFrame
         One row per hidden count: indicator, peiljaar, niveau, gebiedscode, laag and hoog
         (the smallest and largest value consistent with everything public; ``inf``
-        when unbounded), veilig (at least ``protection`` + 1 whole numbers apart).
+        when unbounded), veilig (at least the rule's protection + 1 whole numbers apart)
+        and tegenstrijdig (the public figures contradict the model: nothing could be bounded).
     """
-    denominators = _published_denominators(public, catalog)
-    parent_of = parent_cells(areas)
-    results = [_audit_family(rows, catalog, parent_of, family, denominators, year, protection)
-               for year, family, rows in _groups(public, catalog)]
-    columns = [*KEYS, "laag", "hoog", "veilig"]
-    return pd.concat(results, ignore_index=True)[columns] if results else pd.DataFrame(columns=columns)
+    def audit_part(inside: set[str] | None) -> pd.DataFrame:
+        part = (public, areas) if inside is None else (public[public["gebiedscode"].isin(inside)],
+                                                       areas[areas["gebiedscode"].isin(inside)])
+        model = CountModel(part[0], catalog, part[1])
+        return model.report(model.bounds(model.hidden_components(), exact=exact))
+
+    return pd.concat(per_gemeente(audit_part, areas, workers), ignore_index=True)
 
 
-def protect_by_audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, *, seed: int,
-                     protection: int = PROTECTION) -> list:
+def protect_by_audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, *, seed: int) -> list:
     """Hide more published counts until the audit finds every hidden count safe.
 
-    For every count that is not safe, one published cell that shares an equation with it
-    is hidden (see :func:`_cover`): the one with the smallest figure, weighted by a random
-    factor from ``seed`` (derived from data an outsider does not have) so that the choice
-    cannot be predicted from what is published. Then the audit runs again.
+    For every count that is not safe, a published count that shares a relation with it is
+    hidden (see :meth:`CountModel.cover`): the smallest, weighted by a random factor from
+    ``seed`` (derived from data an outsider does not have) so that the choice cannot be
+    predicted from what is published. Only the components that changed are audited again.
 
     Returns
     -------
     list
         The index labels of ``public`` to hide in addition.
     """
-    denominators = _published_denominators(public, catalog)
-    parent_of = parent_cells(areas)
-    rng = np.random.default_rng(seed)
-    extra = []
-    for year, family, rows in _groups(public, catalog):
-        rows = rows.copy()
-        while True:
-            found = _audit_family(rows, catalog, parent_of, family, denominators, year, protection)
-            unsafe = found[~found["veilig"]]
-            choices = {_cover(rows, cell, parent_of, rng) for _, cell in unsafe.iterrows()} - {None}
-            if not choices:  # all safe, or nothing left that could protect them
-                break
-            for choice in sorted(choices):
-                rows.loc[choice, ["status", "waarde"]] = ["geheim", np.nan]
-                extra.append(choice)
-    return extra
+    model = CountModel(public, catalog, areas)
+    bounds = model.bounds(model.hidden_components())
+    extra: list = []
+    while True:
+        unsafe = bounds.index[(bounds["hoog"] - bounds["laag"]) < model.protection[bounds.index]]
+        choices = sorted({c for v in unsafe if (c := model.cover(int(v), seed)) is not None})
+        if not choices:  # all safe, or nothing left that could protect them
+            return extra
+        extra += model.hide(choices)
+        # hiding only widens what is possible: a count proven safe stays safe; check the others and the new ones
+        again = np.union1d(unsafe.to_numpy(), choices)
+        bounds = pd.concat([bounds.drop(index=again, errors="ignore"),
+                            model.bounds(np.unique(model.component[again]), only=again)])
 
 
-def _groups(public: pd.DataFrame, catalog: Catalog) -> Iterator[tuple[int, Family, pd.DataFrame]]:
-    """(peiljaar, family, its rows) for every family of count indicators with a hidden count that year."""
-    terms = count_indicators(catalog)
-    families = _families(catalog, terms)
-    for year, figures in public[public["indicator"].isin(terms)].groupby("peiljaar"):
-        for family in families:
-            members = [i for i in (family.whole, *family.categories) if i is not None]
-            rows = figures[figures["indicator"].isin(members)]
-            if len(rows) and is_suppressed(rows["status"]).any():
-                yield int(year), family, rows
+class CountModel:
+    """What the public figures say about every count: bounds per count and linear relations between them.
 
-
-def _cover(rows: pd.DataFrame, cell: pd.Series, parent_of: dict[str, str], rng: np.random.Generator):
-    """A published cell of the same indicator that shares an equation with ``cell``, nearest first.
-
-    A published child (the cell is the sum of its children); else a published sibling under
-    the same parent; when every sibling is hidden, the parent itself or, when that is hidden
-    too, a sibling of the parent, and so on up.
+    A variable is one count: (term, peiljaar, niveau, gebiedscode). Relations are rows of a
+    sparse matrix with lower and upper limits; variables published exactly are constants.
     """
-    key: str | None = f"{cell['niveau']}:{cell['gebiedscode']}"
-    same = rows[(rows["indicator"] == cell["indicator"]) & ~is_suppressed(rows["status"]) & rows["waarde"].notna()]
-    keys = same["niveau"] + ":" + same["gebiedscode"]
-    children = same[keys.map(parent_of).eq(key)]
-    if len(children):
-        cost = children["waarde"].abs().to_numpy() * (1 + rng.random(len(children)))
-        return children.index[int(np.argmin(cost))]
-    while key is not None:
-        parent = parent_of.get(key)
-        candidates = same[keys.map(parent_of).eq(parent) & (keys != key)] if parent is not None else same.iloc[:0]
-        if candidates.empty and parent is not None:
-            candidates = same[keys == parent]
-        if len(candidates):
-            cost = candidates["waarde"].abs().to_numpy() * (1 + rng.random(len(candidates)))
-            return candidates.index[int(np.argmin(cost))]
-        key = parent
-    return None
+
+    def __init__(self, public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame) -> None:
+        terms = count_indicators(catalog)
+        rows = public[public["indicator"].isin(list(terms))]
+        self.labels = rows.index.to_numpy()
+        rows = rows.reset_index(drop=True)
+        self.rows = rows[KEYS].copy()
+        term_of = pd.Series({i: repr(t) for i, t in terms.items()})
+        self.rows["term"] = rows["indicator"].map(term_of)
+        self.rows["var"] = self.rows.groupby(["term", "peiljaar", "niveau", "gebiedscode"], sort=False).ngroup()
+        self.row_hidden = is_suppressed(rows["status"]).to_numpy().copy()
+        self.row_shown = ~self.row_hidden & rows["waarde"].notna().to_numpy()
+        count = self.rows["var"].max() + 1 if len(rows) else 0
+        variables = self.rows.drop_duplicates("var").set_index("var").sort_index()
+        self.variables = variables[["term", "peiljaar", "niveau", "gebiedscode"]]
+        self.term = {repr(t): t for t in terms.values()}
+        low, high = _row_bounds(rows, catalog, terms)
+        var = self.rows["var"].to_numpy()
+        self.lower = np.zeros(count)
+        self.upper = np.full(count, UNBOUNDED)
+        np.maximum.at(self.lower, var, low)
+        np.minimum.at(self.upper, var, high)
+        self.upper = np.maximum(self.upper, self.lower)  # rounding in the figures themselves: take the nearest
+        self.hidden = np.zeros(count, bool)
+        self.hidden[var[self.row_hidden]] = True
+        rule = {i: catalog.indicators[i].disclosure.protection for i in terms}
+        #: the protection each figure's rule asks; a count's is the largest of its hidden figures'
+        self.row_protection = rows["indicator"].map(rule).to_numpy(int)
+        self.protection = np.zeros(count, int)
+        np.maximum.at(self.protection, var, self.row_protection * self.row_hidden)
+        self.parent_of = parent_cells(areas)
+        self.matrix, self.low, self.high = _relations(self.variables, self.term, catalog, self.parent_of)
+        self.by_column = self.matrix.tocsc()
+        #: how many published figures show each count
+        self.shown = np.bincount(var[self.row_shown], minlength=count)
+        #: bounds every whole-number solution keeps to, from the last propagation (see :meth:`bounds`)
+        self.outer_low = self.lower.copy()
+        self.outer_high = np.where(self.upper >= UNBOUNDED, np.inf, self.upper)
+        self._connect()
+
+    # -- structure ---------------------------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        """Components of the counts that are not known exactly, linked by the relations they share."""
+        free = self.hidden | (self.lower < self.upper)
+        incidence = (self.matrix[:, free] != 0).astype(float)
+        graph = sparse.bmat([[None, incidence.T], [incidence, None]], format="csr")
+        _, labels = connected_components(graph, directed=False) if graph.shape[0] else (0, np.zeros(0, int))
+        self.component = np.full(len(free), -1)
+        self.component[free] = labels[: int(free.sum())]
+
+    def hidden_components(self) -> np.ndarray:
+        """The components that hold a hidden count."""
+        return np.unique(self.component[self.hidden])
+
+    def hide(self, variables: list[int]) -> list:
+        """Hide every published figure of ``variables``; returns the labels of the public rows hidden."""
+        rows = np.flatnonzero(np.isin(self.rows["var"].to_numpy(), variables) & self.row_shown)
+        self.row_shown[rows] = False
+        self.row_hidden[rows] = True
+        self.shown[variables] = 0
+        self.hidden[variables] = True
+        self.lower[variables] = self.outer_low[variables] = 0.0
+        self.upper[variables] = UNBOUNDED
+        self.outer_high[variables] = np.inf
+        np.maximum.at(self.protection, self.rows["var"].to_numpy()[rows], self.row_protection[rows])
+        self._connect()
+        return self.labels[rows].tolist()
+
+    def cover(self, variable: int, seed: int) -> int | None:
+        """A published count whose hiding widens ``variable``'s interval, or ``None``.
+
+        Its own published figures first (a rate shown beside its hidden count). Else, among the
+        relations that pin it (too narrow on their own, by the others' outer bounds), a published
+        member at least as large as the protection asks — the smallest such, weighted by a random
+        factor so the choice cannot be predicted — or, when none is that large, the largest.
+        When every member of those relations is hidden, the search goes on from those members.
+        The factor comes from ``seed`` (derived from data an outsider does not have) and the
+        count's own key, so it does not depend on what else is protected in the same run.
+        """
+        if self.shown[variable]:
+            return variable
+        key = "|".join(map(str, self.variables.loc[variable, ["term", "peiljaar", "niveau", "gebiedscode"]]))
+        rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
+        need = self.protection[variable]
+        relations = self._relations_of([variable])
+        binding = relations[[self._implied_width(r, variable) < need for r in relations]]
+        reached, visited = [variable], {variable}
+        while reached:
+            members = self._members_of(binding if len(binding) else relations)
+            candidates = members[(self.shown[members] > 0) & ~np.isin(members, list(visited))]
+            if len(candidates):
+                values = self.lower[candidates]
+                if (values >= need).any():
+                    candidates, values = candidates[values >= need], values[values >= need]
+                    return int(candidates[np.argmin(values * (1 + rng.random(len(candidates))))])
+                return int(candidates[np.argmax(values + rng.random(len(candidates)))])
+            reached = sorted(set(members[self.hidden[members]].tolist()) - visited)
+            visited |= set(reached)
+            relations, binding = self._relations_of(reached), np.array([], int)
+        return None
+
+    def _relations_of(self, variables: list[int]) -> np.ndarray:
+        pointer, index = self.by_column.indptr, self.by_column.indices
+        return np.unique(np.concatenate([index[pointer[v]:pointer[v + 1]] for v in variables]))
+
+    def _members_of(self, relations: np.ndarray) -> np.ndarray:
+        pointer, index = self.matrix.indptr, self.matrix.indices
+        return np.unique(np.concatenate([index[pointer[r]:pointer[r + 1]] for r in relations]))
+
+    def _implied_width(self, relation: int, variable: int) -> float:
+        """How wide ``relation`` on its own lets ``variable`` be, given the other members' outer bounds."""
+        span = slice(self.matrix.indptr[relation], self.matrix.indptr[relation + 1])
+        members, coefficients = self.matrix.indices[span], self.matrix.data[span]
+        own = members == variable
+        with np.errstate(invalid="ignore"):
+            ends = np.stack([self.outer_low[members] * coefficients, self.outer_high[members] * coefficients])
+        others_smallest = np.nansum(ends.min(axis=0)[~own])
+        others_largest = np.nansum(ends.max(axis=0)[~own])
+        coefficient = coefficients[own][0]
+        with np.errstate(invalid="ignore"):
+            part = np.array([(self.low[relation] - others_largest) / coefficient,
+                             (self.high[relation] - others_smallest) / coefficient])
+        low = max(float(np.nanmin(part)), self.lower[variable])
+        high = min(float(np.nanmax(part)), self.upper[variable])
+        return high - low
+
+    # -- solving -----------------------------------------------------------------------------------------------
+
+    def bounds(self, components: np.ndarray, *, exact: bool = False, only: np.ndarray | None = None) -> pd.DataFrame:
+        """laag, hoog and tegenstrijdig of every hidden count in ``components``, indexed by variable.
+
+        Three steps, each cheaper than the next. Propagating the relations gives every count
+        outer bounds: one whose outer bounds lie too close is proven unsafe. Programs over all
+        components at once (every count as small as possible, as large as possible, and in random
+        directions) give values each count can take: one that takes values far enough apart is
+        proven safe. Each remaining count gets its exact smallest and largest value, one count
+        per component per round. With ``exact``, every count gets its exact bounds; otherwise an
+        unsafe count's laag and hoog are its outer bounds and a safe count's two values it can
+        take — which counts are safe is exact either way. ``only`` limits the counts bounded.
+        """
+        targets = np.flatnonzero(self.hidden & np.isin(self.component, components))
+        if only is not None:
+            targets = np.intersect1d(targets, only)
+        if not len(targets):
+            return pd.DataFrame({"laag": [], "hoog": [], "tegenstrijdig": []}, index=pd.Index([], dtype=int))
+        protection = self.protection[targets]
+        problem = _Problem(self, np.isin(self.component, components))
+        outer_low, outer_high = problem.propagate()
+        self.outer_low[problem.columns], self.outer_high[problem.columns] = outer_low, outer_high
+        at = np.searchsorted(problem.columns, targets)
+        outer_low, outer_high = outer_low[at], outer_high[at]
+        contradictory = outer_low > outer_high
+        unsafe = (not exact) & (outer_high - outer_low < protection) & ~contradictory
+        seen = _Seen(targets)
+        screened = targets[~unsafe & ~contradictory]
+        if len(screened):
+            problem = _Problem(self, np.isin(self.component, self.component[screened]))
+            low_point = problem.optimise(screened, np.ones(len(screened)))
+            if low_point is None and len(components) > 1:  # contradictory figures somewhere: one at a time
+                return pd.concat([self.bounds(np.array([c]), exact=exact, only=only) for c in components])
+            contradictory |= np.isin(targets, screened) & (low_point is None)
+            seen.add(problem, low_point)
+            reach = np.full(len(screened), FAR) if exact else self.protection[screened]
+            while low_point is not None and not exact:  # push every unproven count up at once, while that proves some
+                open_ = screened[seen.high_of(screened) - seen.low_of(screened) < reach]
+                if not len(open_):
+                    break
+                problem = _Problem(self, np.isin(self.component, self.component[open_]))
+                seen.add(problem, problem.optimise(open_, -np.ones(len(open_)),
+                                                   cap=seen.low_of(open_) + self.protection[open_]))
+                if (seen.high_of(open_) - seen.low_of(open_) >= self.protection[open_]).sum() == 0:
+                    break
+        undecided = ~unsafe & ~contradictory & (exact | (seen.high - seen.low < protection))
+        pending = targets[undecided]
+        while len(pending):
+            order = np.argsort(self.component[pending], kind="stable")
+            first = np.unique(self.component[pending[order]], return_index=True)[1]
+            chosen = pending[order][first]  # one count per component
+            problem = _Problem(self, np.isin(self.component, self.component[chosen]))
+            seen.add(problem, problem.optimise(chosen, np.ones(len(chosen))))
+            cap = seen.low_of(chosen) + (FAR if exact else self.protection[chosen])
+            seen.add(problem, problem.optimise(chosen, -np.ones(len(chosen)), cap=cap))
+            proven = seen.high_of(pending) - seen.low_of(pending) >= self.protection[pending]
+            done = np.isin(pending, chosen) | (proven & (not exact))
+            pending = pending[~done]
+        low = np.where(unsafe, outer_low, seen.low)
+        high = np.where(unsafe, outer_high, seen.high)
+        low = np.where(contradictory, 0.0, low)
+        high = np.where(contradictory | (high >= low + FAR), np.inf, high)
+        return pd.DataFrame({"laag": low, "hoog": high, "tegenstrijdig": contradictory}, index=targets)
+
+    def report(self, bounds: pd.DataFrame) -> pd.DataFrame:
+        """One row per hidden figure (indicator, peiljaar, niveau, gebiedscode) with its count's bounds."""
+        hidden_rows = self.rows[self.row_hidden]
+        found = hidden_rows.join(bounds, on="var", how="inner")
+        rule = found["var"].map(pd.Series(self.protection))
+        found["veilig"] = ((found["hoog"] - found["laag"]) >= rule).astype(bool)
+        found["laag"] = found["laag"].astype(int)
+        return found[AUDIT_COLUMNS].reset_index(drop=True)
 
 
-def _families(catalog: Catalog, terms: dict[str, Term]) -> list[Family]:
-    """Count indicators grouped by the set they count: the whole set and its categories on one field."""
-    by_set: dict[str, list[str]] = {}
-    for indicator_id, term in terms.items():
-        by_set.setdefault(f"{term.kind}:{term.name}", []).append(indicator_id)
+class _Seen:
+    """The smallest and largest value each target count took in the solutions found so far."""
+
+    def __init__(self, targets: np.ndarray) -> None:
+        self.targets = targets
+        self.low = np.full(len(targets), np.inf)
+        self.high = np.full(len(targets), -np.inf)
+
+    def add(self, problem: _Problem, solution: np.ndarray | None) -> None:
+        """Take in a solution over ``problem``'s columns."""
+        if solution is None:
+            return
+        at = np.searchsorted(self.targets, problem.columns)
+        inside = (at < len(self.targets)) & (self.targets[np.minimum(at, len(self.targets) - 1)] == problem.columns)
+        values = np.round(solution[inside])
+        self.low[at[inside]] = np.minimum(self.low[at[inside]], values)
+        self.high[at[inside]] = np.maximum(self.high[at[inside]], values)
+
+    def low_of(self, variables: np.ndarray) -> np.ndarray:
+        """The smallest value seen of each of ``variables``."""
+        return self.low[np.searchsorted(self.targets, variables)]
+
+    def high_of(self, variables: np.ndarray) -> np.ndarray:
+        """The largest value seen of each of ``variables``."""
+        return self.high[np.searchsorted(self.targets, variables)]
+
+
+class _Problem:
+    """The integer program over some components: free counts as variables, constants moved to the limits."""
+
+    def __init__(self, model: CountModel, in_scope: np.ndarray) -> None:
+        self.columns = np.flatnonzero(in_scope)
+        matrix = model.by_column[:, self.columns].tocsr()
+        touched = np.flatnonzero(np.diff(matrix.indptr) > 0)
+        constants = np.where(in_scope, 0.0, model.lower)
+        offset = model.matrix[touched] @ constants
+        self.matrix = matrix[touched]
+        self.low = model.low[touched] - offset
+        self.high = model.high[touched] - offset
+        self.lower = model.lower[self.columns]
+        self.upper = model.upper[self.columns]
+
+    def propagate(self, rounds: int = 100) -> tuple[np.ndarray, np.ndarray]:
+        """Outer bounds of every column: what each relation implies for one count given the others' bounds,
+        repeated until nothing tightens (every whole-number solution lies within them)."""
+        matrix = self.matrix.tocoo()
+        row, column, coefficient = matrix.row, matrix.col, matrix.data
+        low = self.lower.copy()
+        high = np.where(self.upper >= UNBOUNDED, np.inf, self.upper)
+        for _ in range(rounds):
+            with np.errstate(invalid="ignore"):
+                largest = np.where(coefficient > 0, coefficient * high[column], coefficient * low[column])
+                smallest = np.where(coefficient > 0, coefficient * low[column], coefficient * high[column])
+                # what the other members of each relation can add at most and at least
+                others_largest = _sum_without(row, largest, len(self.low))
+                others_smallest = _sum_without(row, smallest, len(self.low))
+                part_low = self.low[row] - others_largest  # bounds on coefficient * x
+                part_high = self.high[row] - others_smallest
+                new_low = np.where(coefficient > 0, part_low, part_high) / coefficient
+                new_high = np.where(coefficient > 0, part_high, part_low) / coefficient
+            tighter_low = np.full(len(low), -np.inf)
+            np.maximum.at(tighter_low, column, np.nan_to_num(new_low, nan=-np.inf))
+            tighter_high = np.full(len(high), np.inf)
+            np.minimum.at(tighter_high, column, np.nan_to_num(new_high, nan=np.inf))
+            next_low = np.maximum(low, np.ceil(tighter_low - 1e-6))
+            next_high = np.minimum(high, np.floor(tighter_high + 1e-6))
+            if np.array_equal(next_low, low) and np.array_equal(next_high, high):
+                break
+            low, high = next_low, next_high
+        return low, high
+
+    def optimise(self, targets: np.ndarray, sense: np.ndarray, cap: np.ndarray | None = None) -> np.ndarray | None:
+        """A solution (over ``columns``) that minimises ``sense`` (+1: smallest, -1: largest) times ``targets``;
+        ``None`` when the limits contradict each other. ``cap`` bounds each target that is maximised."""
+        at = np.searchsorted(self.columns, targets)
+        objective = np.zeros(len(self.lower))
+        objective[at] = sense
+        upper = self.upper.copy()
+        if cap is not None:
+            upper[at] = np.where(sense < 0, np.minimum(upper[at], cap), upper[at])
+        constraints = [LinearConstraint(self.matrix, self.low, self.high)] if self.matrix.shape[0] else []
+        # the relaxation first: its optimal vertex is usually whole (the hierarchy is a network), and then it will do
+        for integrality in (np.zeros(len(self.lower)), np.ones(len(self.lower))):
+            result = milp(objective, constraints=constraints, bounds=Bounds(self.lower, upper),
+                          integrality=integrality, options={"mip_rel_gap": 0.0})
+            if not result.success:
+                return None
+            if np.abs(result.x - np.round(result.x)).max(initial=0.0) < 1e-9:
+                return np.round(result.x)
+        return result.x
+
+
+def _sum_without(row: np.ndarray, values: np.ndarray, rows: int) -> np.ndarray:
+    """For each entry, the sum of the other entries of its row (infinite when another entry is)."""
+    infinite = np.isinf(values)
+    up, down = infinite & (values > 0), infinite & (values < 0)
+    finite_sum = np.bincount(row, np.where(infinite, 0.0, values), minlength=rows)
+    positive = np.bincount(row, up, minlength=rows)[row] - up
+    negative = np.bincount(row, down, minlength=rows)[row] - down
+    total = finite_sum[row] - np.where(infinite, 0.0, values)
+    with np.errstate(invalid="ignore"):
+        return total + np.where(positive > 0, np.inf, 0.0) - np.where(negative > 0, np.inf, 0.0)
+
+
+def _row_bounds(rows: pd.DataFrame, catalog: Catalog, terms: dict[str, Term]) -> tuple[np.ndarray, np.ndarray]:
+    """What each public row says of its count: whole-number lower and upper bounds."""
+    low = np.zeros(len(rows))
+    high = np.full(len(rows), UNBOUNDED)
+    status = rows["status"].astype("string").fillna("").to_numpy(str)
+    value = rows["waarde"].to_numpy(float)
+    hidden = is_suppressed(rows["status"]).to_numpy()
+    direct = {t: i for i, t in terms.items() if formula(catalog.indicators[i].kind).scale is None}
+    counts = pd.DataFrame(index=pd.MultiIndex.from_frame(rows[KEYS]))
+    counts["low"], counts["high"] = np.nan, np.nan
+    ordered = sorted(rows.groupby("indicator").indices.items(),
+                     key=lambda item: formula(catalog.indicators[item[0]].kind).scale is not None)
+    for indicator_id, at in ordered:  # the counts themselves first: ratios need their denominators
+        indicator = catalog.indicators[indicator_id]
+        shown = at[~hidden[at] & ~np.isnan(value[at])]
+        lo, hi = _published_interval(indicator, rows.iloc[shown], value[shown], status[shown], counts, catalog, direct)
+        counts.iloc[shown, 0], counts.iloc[shown, 1] = lo, hi
+        low[shown] = np.maximum(0.0, np.ceil(lo - 1e-6))
+        high[shown] = np.where(np.isnan(hi), UNBOUNDED, np.floor(hi + 1e-6))
+        low[shown] = np.where(np.isnan(lo), 0.0, low[shown])
+        secret = at[hidden[at]]
+        low[secret], high[secret] = status_interval_array(status[secret], indicator)
+    return low, high
+
+
+def _published_interval(indicator: Indicator, rows: pd.DataFrame, value: np.ndarray, status: np.ndarray,
+                        counts: pd.DataFrame, catalog: Catalog, direct: dict[Term, str]
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """The counts a published figure may stand for (``nan`` where it says nothing usable)."""
+    scale = formula(indicator.kind).scale
+    if scale is None:  # the figure is the count itself
+        count = value / indicator.factor
+        rounded = np.where(np.char.startswith(status, "afgerond:"), ROUNDING_SLACK, 0.0)
+        return count - rounded, count + rounded
+    denominator = indicator.terms.get("denominator") or (
+        catalog.basis["inwoners"] if formula(indicator.kind).denominator == "inwoners" else None)
+    source = direct.get(denominator)
+    if source is None:
+        return np.full(len(value), np.nan), np.full(len(value), np.nan)
+    keys = pd.MultiIndex.from_arrays([np.full(len(rows), source), rows["peiljaar"], rows["niveau"],
+                                      rows["gebiedscode"]])
+    known = counts.reindex(keys)
+    known_low, known_high = known["low"].to_numpy(), known["high"].to_numpy()
+    step = scale * indicator.factor
+    from_rounded = np.char.startswith(status, "afgerond_aantallen")  # computed from the published denominator
+    slack = ROUNDING_SLACK if indicator.disclosure.round_teller else 0.0
+    middle = value * (known_low + known_high) / 2 / step
+    low = np.where(from_rounded, middle - slack, value * known_low / step)
+    high = np.where(from_rounded, middle + slack, value * known_high / step)
+    return low, high
+
+
+def status_interval_array(status: np.ndarray, indicator: Indicator) -> tuple[np.ndarray, np.ndarray]:
+    """The counts hidden cells' statuses allow: a status that says "small" says 1 .. min_count - 1."""
+    rule = indicator.disclosure
+    small = status == "geheim_klein_aantal"
+    low, high = 0.0, UNBOUNDED  # a rule without small counts: the status says nothing
+    if rule.min_count:
+        low, high = 1.0, float(rule.min_count - 1)
+    elif rule.secret_range:
+        low, high = float(rule.secret_range[0]), float(rule.secret_range[1])
+    return np.where(small, low, 0.0), np.where(small, high, UNBOUNDED)
+
+
+def _relations(variables: pd.DataFrame, term: dict[str, Term], catalog: Catalog, parent_of: dict[str, str]
+               ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """Hierarchy equations (parent = sum of children) and category inequalities (whole ≥ sum of parts)."""
+    cell = variables["niveau"] + ":" + variables["gebiedscode"]
+    position = pd.Series(np.arange(len(variables)),
+                         index=pd.MultiIndex.from_arrays([variables["term"], variables["peiljaar"], cell]))
+    families = _families(list(term.values()))
+    adds_up = {repr(t) for f in families if f.adds_up for t in (f.whole, *f.categories) if t is not None}
+    entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    limits_low, limits_high = [], []
+
+    parent = cell.map(parent_of)
+    children = np.flatnonzero(variables["term"].isin(adds_up).to_numpy() & parent.notna().to_numpy())
+    keys = pd.MultiIndex.from_arrays([variables["term"].iloc[children], variables["peiljaar"].iloc[children],
+                                      parent.iloc[children]])
+    parent_position = position.reindex(keys).to_numpy()
+    children, parent_position = children[~np.isnan(parent_position)], parent_position[~np.isnan(parent_position)]
+    parents = np.unique(parent_position.astype(int))
+    entries += [(np.arange(len(parents)), parents, np.ones(len(parents))),
+                (np.searchsorted(parents, parent_position), children, -np.ones(len(children)))]
+    limits_low.append(np.zeros(len(parents)))
+    limits_high.append(np.zeros(len(parents)))
+    offset = len(parents)
+
+    for family in families:
+        if family.whole is None or not family.categories:
+            continue
+        where = variables["term"] == repr(family.whole)
+        wholes = pd.Series(np.flatnonzero(where.to_numpy()),
+                           index=pd.MultiIndex.from_arrays([variables["peiljaar"][where], cell[where]]))
+        parts = np.flatnonzero(variables["term"].isin([repr(c) for c in family.categories]).to_numpy())
+        whole_of = wholes.reindex(pd.MultiIndex.from_arrays([variables["peiljaar"].iloc[parts],
+                                                             cell.iloc[parts]])).to_numpy()
+        parts, whole_of = parts[~np.isnan(whole_of)], whole_of[~np.isnan(whole_of)].astype(int)
+        totals = np.unique(whole_of)
+        entries += [(offset + np.arange(len(totals)), totals, np.ones(len(totals))),
+                    (offset + np.searchsorted(totals, whole_of), parts, -np.ones(len(parts)))]
+        limits_low.append(np.zeros(len(totals)))
+        limits_high.append(np.full(len(totals), np.inf))
+        offset += len(totals)
+    rows, columns, values = (np.concatenate(part) for part in zip(*entries, strict=True))
+    matrix = sparse.csr_matrix((values, (rows, columns)), shape=(offset, len(variables)))
+    return matrix, np.concatenate(limits_low), np.concatenate(limits_high)
+
+
+def _families(terms: list[Term]) -> list[Family]:
+    """Count terms grouped by the set they count: the whole set and its disjoint categories on one field."""
+    by_set: dict[tuple[str, str], list[Term]] = {}
+    for term in dict.fromkeys(terms):
+        by_set.setdefault((term.kind, term.name), []).append(term)
     families = []
-    for members in by_set.values():
-        whole = [i for i in members if not terms[i].where]
-        parts = [i for i in members if terms[i].where and len(terms[i].where) == 1]
-        fields = {terms[i].where[0][0] for i in parts}
-        adds_up = terms[members[0]].kind == "set"
-        if whole and len(fields) == 1 and len({terms[i].where[0][1] for i in parts}) == len(parts):
-            families.append(Family(whole[0], tuple(parts), adds_up))
+    for (kind, _), members in by_set.items():
+        whole = next((t for t in members if not (t.where or t.where_contains or t.where_range)), None)
+        parts = tuple(t for t in members if t is not whole)
+        if whole is not None and parts and _disjoint(parts):
+            families.append(Family(whole, parts, kind == "set"))
         else:  # no declared category structure: each on its own
-            families += [Family(i, (), adds_up) for i in members]
+            families += [Family(t, (), kind == "set") for t in members]
     return families
 
 
-def _published_denominators(public: pd.DataFrame, catalog: Catalog) -> dict[tuple, tuple[float, float]]:
-    """(term, peiljaar, niveau, gebiedscode) -> interval of the value a published count indicator shows."""
-    found = {}
-    for indicator_id, term in count_indicators(catalog).items():
-        rows = public[(public["indicator"] == indicator_id) & ~is_suppressed(public["status"]) & public["waarde"].notna()]
-        rounded = rows["status"].astype("string").str.startswith("afgerond").fillna(False)
-        factor = catalog.indicators[indicator_id].factor
-        for row, is_rounded in zip(rows.itertuples(), rounded, strict=True):
-            value = row.waarde / factor
-            slack = ROUNDING_SLACK if is_rounded else 0.0
-            found[(term, row.peiljaar, row.niveau, row.gebiedscode)] = (value - slack, value + slack)
-    return found
-
-
-def status_interval(status: str, indicator: Indicator) -> tuple[float, float]:
-    """The counts a hidden cell's status allows: a status that says "small" says 1 .. min_count - 1."""
-    rule = indicator.disclosure
-    if str(status) == "geheim_klein_aantal" and rule.min_count:
-        return 1.0, float(rule.min_count - 1)
-    if str(status) == "geheim_klein_aantal" and rule.secret_range:
-        return float(rule.secret_range[0]), float(rule.secret_range[1])
-    return 0.0, UNBOUNDED
+def _disjoint(parts: tuple[Term, ...]) -> bool:
+    """Whether the terms select disjoint records: one condition each, on one field, without overlap."""
+    if any(len(t.where) + len(t.where_range) != 1 or t.where_contains for t in parts):
+        return False
+    fields = {(t.where or t.where_range)[0][0] for t in parts}
+    if len(fields) != 1:
+        return False
+    values = [v for t in parts for v in (t.where[0][1] if t.where else ())]
+    ranges = sorted(t.where_range[0][1] for t in parts if t.where_range)
+    overlapping = any(a[1] >= b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    return len(values) == len(set(values)) and not overlapping and not (values and ranges)
 
 
 def identity_leaks(public: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """Hidden ratios whose numerator and denominator are both published for the same area and peiljaar.
+    """Ratios, numerators or denominators that are hidden while the other two are published.
 
     A hidden density is published inhabitants over the published area; a hidden rate per 1 000 of a
-    published count of 0 is 0. Each row names the published count whose hiding closes the leak: the
-    numerator when it counts records, else the denominator unless that is the number of inhabitants.
+    published count of 0 is 0; a hidden count is a published rate times its published denominator.
+    Each row names the published figure whose hiding closes the leak (``verberg``): for a hidden
+    ratio, its numerator when that counts records, else the denominator unless that is the number of
+    inhabitants; for a hidden numerator or denominator, the ratio.
 
     Returns
     -------
     pandas.DataFrame
-        The hidden ratio's indicator, peiljaar, niveau, gebiedscode, and ``verberg`` (the count to hide).
+        The hidden figure's indicator, peiljaar, niveau, gebiedscode, and ``verberg`` (the indicator to hide).
     """
     counts = {term: indicator_id for indicator_id, term in count_indicators(catalog).items()
               if formula(catalog.indicators[indicator_id].kind).scale is None}
     published = public[~is_suppressed(public["status"]) & public["waarde"].notna()]
     shown = set(zip(published["indicator"], published["peiljaar"], published["gebiedscode"], strict=True))
     hidden = public[is_suppressed(public["status"])]
+    hidden_cells = set(zip(hidden["indicator"], hidden["peiljaar"], hidden["gebiedscode"], strict=True))
+    inwoners = counts.get(catalog.basis["inwoners"])
     leaks = []
     for indicator in catalog.indicators.values():
         if formula(indicator.kind).scale is None or indicator.kind not in ("share", "ratio", "per_1000"):
             continue
-        numerator = indicator.terms.get("numerator")
-        denominator = indicator.terms.get("denominator") or catalog.basis["inwoners"]
-        sides: list[tuple[str, str | None]] = []
-        for term in (numerator, denominator):
-            if term is not None and term.kind == "area":
-                sides.append(("area", None))
-            else:
-                sides.append(("count", counts.get(term)))
-        if any(kind == "count" and found is None for kind, found in sides):
+        sides = [None if t is not None and t.kind == "area" else counts.get(t, "") for t in (
+            indicator.terms.get("numerator"), indicator.terms.get("denominator") or catalog.basis["inwoners"])]
+        if "" in sides:
             continue  # a side that is not published as a figure of its own
-        for row in hidden[hidden["indicator"] == indicator.id].itertuples():
-            open_sides = [found for kind, found in sides
-                          if kind == "area" or (found, row.peiljaar, row.gebiedscode) in shown]
-            if len(open_sides) < 2:
+        records = [s for s in sides if s and count_indicators(catalog)[s].kind == "set"]
+        cover = (records or [s for s in sides if s and s != inwoners] or [s for s in sides if s])[0]
+        for year, code, niveau in public.loc[public["indicator"] == indicator.id,
+                                             ["peiljaar", "gebiedscode", "niveau"]].itertuples(index=False):
+            figures = [indicator.id, *(s for s in sides if s)]
+            closed = [f for f in figures if (f, year, code) in hidden_cells]
+            open_ = [f for f in figures if (f, year, code) in shown]
+            if len(closed) != 1 or len(open_) != len(figures) - 1:
                 continue
-            records = [f for kind, f in sides if kind == "count" and f and count_indicators(catalog)[f].kind == "set"]
-            others = [f for kind, f in sides if kind == "count" and counts.get(catalog.basis["inwoners"]) != f]
-            cover = (records or others or [f for kind, f in sides if kind == "count"])[0]
-            leaks.append({"indicator": indicator.id, "peiljaar": row.peiljaar, "niveau": row.niveau,
-                          "gebiedscode": row.gebiedscode, "verberg": cover})
+            leaks.append({"indicator": closed[0], "peiljaar": year, "niveau": niveau, "gebiedscode": code,
+                          "verberg": cover if closed[0] == indicator.id else indicator.id})
     return pd.DataFrame(leaks, columns=[*KEYS, "verberg"])
 
 
@@ -247,7 +632,14 @@ def rounding_leaks(public: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     For an indicator whose rule rounds its numerator to a step, the published value times the
     published denominator must be a multiple of that step.
     """
-    denominators = _published_denominators(public, catalog)
+    terms = count_indicators(catalog)
+    direct = {t: i for i, t in terms.items() if formula(catalog.indicators[i].kind).scale is None}
+    counts = pd.DataFrame(index=pd.MultiIndex.from_frame(public[KEYS]))
+    shown = public["waarde"].notna() & ~is_suppressed(public["status"])
+    rounded = public["status"].astype("string").str.startswith("afgerond").fillna(False).to_numpy(bool)
+    slack = np.where(rounded, ROUNDING_SLACK, 0.0)
+    counts["low"] = np.where(shown, public["waarde"] - slack, np.nan)
+    counts["high"] = np.where(shown, public["waarde"] + slack, np.nan)
     leaks = []
     for indicator in catalog.indicators.values():
         step = indicator.disclosure.round_teller
@@ -256,109 +648,76 @@ def rounding_leaks(public: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         denominator = indicator.terms.get("denominator") or (
             catalog.basis["inwoners"] if formula(indicator.kind).denominator == "inwoners" else None)
         rows = public[(public["indicator"] == indicator.id) & public["waarde"].notna()]
-        for row in rows.itertuples():
-            known = denominators.get((denominator, row.peiljaar, row.niveau, row.gebiedscode))
-            if known is None or known[1] - known[0] > 0:  # denominator itself rounded: nothing exact to undo
-                published = (known[0] + known[1]) / 2 if known else None
-            else:
-                published = known[0]
-            if not published:
-                continue
-            numerator = row.waarde * published / (formula(indicator.kind).scale * indicator.factor)
-            if abs(numerator / step - round(numerator / step)) > 1e-6:
-                leaks.append({"indicator": indicator.id, "peiljaar": row.peiljaar, "niveau": row.niveau,
-                              "gebiedscode": row.gebiedscode, "teller": numerator})
+        if denominator not in direct or rows.empty:
+            continue
+        keys = pd.MultiIndex.from_arrays([np.full(len(rows), direct[denominator]), rows["peiljaar"],
+                                          rows["niveau"], rows["gebiedscode"]])
+        known = counts.reindex(keys)
+        published = ((known["low"] + known["high"]) / 2).to_numpy()
+        numerator = rows["waarde"].to_numpy() * published / (formula(indicator.kind).scale * indicator.factor)
+        off = ~np.isnan(numerator) & (published != 0) & (np.abs(numerator / step - np.round(numerator / step)) > 1e-6)
+        leaks += [{"indicator": indicator.id, "peiljaar": r.peiljaar, "niveau": r.niveau,
+                   "gebiedscode": r.gebiedscode, "teller": n}
+                  for r, n in zip(rows[off].itertuples(), numerator[off], strict=True)]
     return pd.DataFrame(leaks, columns=[*KEYS, "teller"])
 
 
-def _count_interval(indicator: Indicator, row: pd.Series, denominators: dict, catalog: Catalog
-                    ) -> tuple[float, float] | None:
-    """What a published figure says about its count: an interval, or ``None`` when it says nothing usable."""
-    value = row["waarde"]
-    scale = formula(indicator.kind).scale
-    rounded_status = str(row["status"]) if isinstance(row["status"], str) else ""
-    if scale is None:  # the figure is the count itself
-        count = value / indicator.factor
-        slack = ROUNDING_SLACK if rounded_status.startswith("afgerond:") else 0.0
-        return count - slack, count + slack
-    denominator = indicator.terms.get("denominator") or (
-        catalog.basis["inwoners"] if formula(indicator.kind).denominator == "inwoners" else None)
-    if denominator is None:
-        return None
-    known = denominators.get((denominator, row["peiljaar"], row["niveau"], row["gebiedscode"]))
-    if known is None:
-        return None
-    step = scale * indicator.factor
-    if rounded_status.startswith("afgerond_aantallen"):  # computed from the published (rounded) denominator
-        numerator = value * (known[0] + known[1]) / 2 / step
-        slack = ROUNDING_SLACK if indicator.disclosure.round_teller else 0.0
-        return numerator - slack, numerator + slack
-    return value * known[0] / step, value * known[1] / step
+def per_gemeente(work: Callable[[set[str] | None], pd.DataFrame], areas: pd.DataFrame,
+                 workers: int) -> list[pd.DataFrame]:
+    """``work`` on the areas of parts of the gemeenten, one part per worker process; ``[work(None)]`` (all
+    areas, this process) for one worker or one gemeente. The processes are forked: they share, never pickle."""
+    gemeente = gemeente_of(areas)
+    codes = sorted(set(gemeente))
+    if workers <= 1 or len(codes) <= 1:
+        return [work(None)]
+    global _WORK
+    _WORK = work
+    chunks = [set(gemeente.index[gemeente.isin(codes[i::workers])]) for i in range(workers)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_work_on, chunks))
+    finally:
+        _WORK = None
 
 
-def _audit_family(rows: pd.DataFrame, catalog: Catalog, parent_of: dict[str, str], family: Family,
-                  denominators: dict, year: int, protection: int) -> pd.DataFrame:
-    """One integer program per family and peiljaar: a variable per (indicator, area) count."""
-    rows = rows.reset_index(drop=True)
-    cells = {(r.indicator, r.niveau, r.gebiedscode): i for i, r in enumerate(rows.itertuples())}
-    lower = np.zeros(len(rows))
-    upper = np.full(len(rows), UNBOUNDED)
-    hidden = is_suppressed(rows["status"]).to_numpy()
-    for i, row in rows.iterrows():
-        if hidden[i]:  # what a status says of the count (one status for every hidden count says nothing)
-            lower[i], upper[i] = status_interval(row["status"], catalog.indicators[row["indicator"]])
-            continue
-        if pd.isna(row["waarde"]):
-            continue
-        interval = _count_interval(catalog.indicators[row["indicator"]], row, denominators, catalog)
-        if interval is not None:
-            lower[i] = max(0.0, np.ceil(interval[0] - 1e-6))
-            upper[i] = np.floor(interval[1] + 1e-6)
-    matrix, low, high = [], [], []
+#: the work :func:`per_gemeente` shares with its forked processes
+_WORK: Callable[[set[str] | None], pd.DataFrame] | None = None
 
-    def relation(coefficients: dict[int, float], lo: float, hi: float) -> None:
-        line = np.zeros(len(rows))
-        for position, coefficient in coefficients.items():
-            line[position] += coefficient
-        matrix.append(line)
-        low.append(lo)
-        high.append(hi)
 
-    for (indicator, niveau, code), position in cells.items() if family.adds_up else ():
-        children = [cells[(indicator, n, c)] for (i, n, c) in cells if i == indicator
-                    and parent_of.get(f"{n}:{c}") == f"{niveau}:{code}"]
-        if children:
-            relation({position: 1.0, **{child: -1.0 for child in children}}, 0.0, 0.0)
-    if family.whole is not None and family.categories:
-        for (indicator, niveau, code), position in cells.items():
-            if indicator != family.whole:
-                continue
-            parts = {cells[(c, niveau, code)]: -1.0 for c in family.categories if (c, niveau, code) in cells}
-            relation({position: 1.0, **parts}, 0.0, np.inf)  # disjoint categories add up to at most the total
-    constraints = [LinearConstraint(np.array(matrix), low, high)] if matrix else []
-    bounds = Bounds(lower, upper)
-    integrality = np.ones(len(rows))
-    found = []
-    for i in np.flatnonzero(hidden):
-        objective = np.zeros(len(rows))
-        objective[i] = 1.0
-        smallest = milp(objective, constraints=constraints, bounds=bounds, integrality=integrality)
-        largest = milp(-objective, constraints=constraints, bounds=bounds, integrality=integrality)
-        lo = smallest.x[i] if smallest.success else 0.0
-        hi = largest.x[i] if largest.success else np.inf
-        hi = np.inf if hi >= UNBOUNDED - 1 else hi
-        found.append({**rows.loc[i, KEYS].to_dict(), "laag": round(lo), "hoog": hi,
-                      "veilig": bool(hi - lo >= protection)})
-    return pd.DataFrame(found).assign(peiljaar=year)
+def _work_on(inside: set[str]) -> pd.DataFrame:
+    assert _WORK is not None, "only called in processes forked by per_gemeente"
+    return _WORK(inside)
+
+
+def gemeente_of(areas: pd.DataFrame) -> pd.Series:
+    """The gemeentecode of every area, indexed by gebiedscode."""
+    parent_of = parent_cells(areas)
+    cells = areas["niveau"] + ":" + areas["gebiedscode"]
+    return pd.Series([top_cell(cell, parent_of).split(":", 1)[1] for cell in cells],
+                     index=areas["gebiedscode"].to_numpy())
+
+
+def top_cell(cell: str, parent_of: dict[str, str]) -> str:
+    """The gemeente cell above ``cell`` (or the cell itself)."""
+    while cell in parent_of:
+        cell = parent_of[cell]
+    return cell
 
 
 def parent_cells(areas: pd.DataFrame) -> dict[str, str]:
-    """Cell key (``niveau:code``) -> its parent's cell key, from niveau, gebiedscode and wijkcode of every area."""
-    gemeente = "gemeente:" + areas.loc[areas["niveau"] == "gemeente", "gebiedscode"].iloc[0]
+    """Cell key (``niveau:code``) -> its parent's cell key, from niveau, gebiedscode and wijkcode of every area.
+
+    A wijk's gemeente is the one its code names (``WK053401`` lies in ``GM0534``), or the only one.
+    """
+    gemeenten = set(areas.loc[areas["niveau"] == "gemeente", "gebiedscode"])
+    only = next(iter(gemeenten)) if len(gemeenten) == 1 else None
     parents = {}
     for row in areas.itertuples():
         if row.niveau == "buurt":
             parents[f"buurt:{row.gebiedscode}"] = f"wijk:{row.wijkcode}"
         elif row.niveau == "wijk":
-            parents[f"wijk:{row.gebiedscode}"] = gemeente
+            named = f"GM{row.gebiedscode[2:6]}"
+            gemeente = named if named in gemeenten else only
+            if gemeente is not None:
+                parents[f"wijk:{row.gebiedscode}"] = f"gemeente:{gemeente}"
     return parents

@@ -30,7 +30,9 @@ INDICATOR_KEYS = {
 }
 TERM_SLOTS = {"numerator", "denominator", "value", "weight", "origins", "targets"}
 RULE_KEYS = {"description", "round_to", "round_teller", "round_noemer", "min", "secret_range", "min_count",
-             "min_records"}
+             "min_records", "protection"}
+#: a hidden count must stay compatible with at least this many values besides its lowest, unless a rule says more
+DEFAULT_PROTECTION = 5
 
 
 class CatalogError(WijkatlasError):
@@ -80,6 +82,8 @@ class DisclosureRule:
     round_noemer: int | None = None
     #: a sum (revenue) is published only when at least this many records make it up
     min_records: int | None = None
+    #: the width of the interval every hidden count must keep against the attacker's audit
+    protection: int = DEFAULT_PROTECTION
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,11 @@ def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
     rules = {}
     for name, entry in raw.get("disclosure", {}).items():
         _unknown(problems, f"disclosure.{name}", entry, RULE_KEYS)
+        protection = entry.get("protection", DEFAULT_PROTECTION)
+        if isinstance(protection, bool) or not isinstance(protection, int) or protection < 1:
+            problems.append(f"disclosure.{name}.protection: {protection!r} is geen geheel getal van minstens 1 "
+                            f"(standaard {DEFAULT_PROTECTION})")
+            entry = {k: v for k, v in entry.items() if k != "protection"}
         rules[name] = _rule(name, entry)
 
     basis = {}
@@ -293,7 +302,7 @@ def _rule(name: str, entry: dict) -> DisclosureRule:
         minimum=MappingProxyType(dict(entry.get("min", {}))),
         secret_range=tuple(secret_range) if secret_range else None, min_count=entry.get("min_count"),
         round_teller=entry.get("round_teller"), round_noemer=entry.get("round_noemer"),
-        min_records=entry.get("min_records"),
+        min_records=entry.get("min_records"), protection=entry.get("protection", DEFAULT_PROTECTION),
     )
 
 

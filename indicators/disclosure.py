@@ -10,11 +10,19 @@ wijken', and no combination of those equations may pin down a suppressed cell.
 from __future__ import annotations
 
 import hashlib
+import zlib
 
 import numpy as np
 import pandas as pd
 
-from wijkatlas.indicators.audit import identity_leaks, parent_cells, protect_by_audit
+from wijkatlas.indicators.audit import (
+    count_indicators,
+    identity_leaks,
+    parent_cells,
+    per_gemeente,
+    protect_by_audit,
+    top_cell,
+)
 from wijkatlas.indicators.catalog import Catalog, Indicator
 from wijkatlas.indicators.formulas import formula, value_from
 from wijkatlas.vocabulary import is_suppressed
@@ -47,7 +55,8 @@ def status_text(code: str) -> str:
     return STATUS.get(kind, kind)
 
 
-def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame) -> pd.DataFrame:
+def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, *,
+            workers: int = 1) -> pd.DataFrame:
     """The public figures: ``waarde`` null where suppressed, ``status`` says why.
 
     Parameters
@@ -58,12 +67,33 @@ def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas:
         Output of :func:`wijkatlas.indicators.engine.basis_figures` for the same peiljaren.
     areas
         niveau, gebiedscode, wijkcode of every area (the hierarchy).
+    workers
+        Processes to share the gemeenten between. Every random choice is seeded per cell
+        from the figures, so the result is the same for any number of workers.
 
     Returns
     -------
     pandas.DataFrame
         indicator, peiljaar, niveau, gebiedscode, waarde, status (null where the figure is published as is).
     """
+    seed = int(hashlib.sha256(figures["teller"].fillna(0).to_numpy().tobytes()).hexdigest()[:12], 16)
+
+    def protect_part(inside: set[str] | None) -> pd.DataFrame:
+        if inside is None:
+            return _protect(figures, basis, catalog, areas, seed)
+        return _protect(figures[figures["gebiedscode"].isin(inside)], basis[basis["gebiedscode"].isin(inside)],
+                        catalog, areas[areas["gebiedscode"].isin(inside)], seed)
+
+    parts = per_gemeente(protect_part, areas, workers)
+    if len(parts) == 1:
+        return parts[0]
+    order = pd.MultiIndex.from_frame(figures[KEYS])
+    return pd.concat(parts).set_index(KEYS).reindex(order).reset_index()
+
+
+def _protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame,
+             seed: int) -> pd.DataFrame:
+    """Primary rules, secondary suppression, identities and protection by audit, for all of ``areas``."""
     frame = figures.merge(basis, on=["peiljaar", "niveau", "gebiedscode"], how="left")
     status = pd.Series(pd.NA, index=frame.index, dtype="object")
     status[frame["waarde"].isna()] = "ontbreekt"
@@ -73,21 +103,21 @@ def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas:
         _primary(frame, rows, indicator, status, value)
     # Missing cells are unknown to a reader too, and must stay so: CBS may have kept them secret.
     unpublished = status.notna() & ~status.astype("string").str.startswith(PUBLISHED_STATUSES).fillna(False)
-    extra = _secondary(frame, unpublished.astype(bool), catalog, areas)
+    extra = _secondary(frame, unpublished.astype(bool), catalog, areas, seed)
     status[extra] = "geheim_secundair"
     value[is_suppressed(status).to_numpy()] = np.nan
     # One status for every hidden count: which were small and which were hidden to protect them stays unknown.
     status = status.where(~status.isin(["geheim_klein_aantal", "geheim_secundair"]), HIDDEN)
     public = frame[KEYS].assign(waarde=value, status=status.astype("string"))
-    # a hidden ratio whose numerator and denominator are both published would be computed back
-    for leak in identity_leaks(public, catalog).itertuples():
-        cell = ((public["indicator"] == leak.verberg) & (public["peiljaar"] == leak.peiljaar)
-                & (public["gebiedscode"] == leak.gebiedscode))
-        public.loc[cell, ["waarde", "status"]] = [np.nan, HIDDEN]
-    seed = int(hashlib.sha256(frame["teller"].fillna(0).to_numpy().tobytes()).hexdigest()[:12], 16)
-    more = protect_by_audit(public, catalog, areas, seed=seed)
-    public.loc[more, ["waarde", "status"]] = [np.nan, HIDDEN]
-    return public
+    while True:  # hiding a figure for one relation may open another: until both checks find nothing
+        leaks = identity_leaks(public, catalog)  # a hidden figure whose two partners in a ratio are published
+        cells = pd.MultiIndex.from_frame(leaks[["verberg", "peiljaar", "gebiedscode"]])
+        public.loc[pd.MultiIndex.from_frame(public[["indicator", "peiljaar", "gebiedscode"]]).isin(cells),
+                   ["waarde", "status"]] = [np.nan, HIDDEN]
+        more = protect_by_audit(public, catalog, areas, seed=seed)
+        public.loc[more, ["waarde", "status"]] = [np.nan, HIDDEN]
+        if leaks.empty and not more:
+            return public
 
 
 def _primary(frame: pd.DataFrame, rows: pd.Series, indicator: Indicator, status: pd.Series,
@@ -130,18 +160,27 @@ def rounded(values: pd.Series, step: int) -> pd.Series:
     return step * np.floor(values / step + 0.5)
 
 
-def _secondary(frame: pd.DataFrame, suppressed: pd.Series, catalog: Catalog, areas: pd.DataFrame) -> pd.Series:
-    """Cells to suppress in addition, per additive indicator and peiljaar."""
+def _secondary(frame: pd.DataFrame, suppressed: pd.Series, catalog: Catalog, areas: pd.DataFrame,
+               seed: int) -> pd.Series:
+    """Cells to suppress in addition, per additive indicator that is not a count, gemeente and peiljaar.
+
+    Counts are protected by the attacker's audit (:func:`wijkatlas.indicators.audit.protect_by_audit`);
+    sums of a field and weighted figures add up too, and no hidden one may be recoverable exactly.
+    """
     extra = pd.Series(False, index=frame.index)
-    additive = {i.id for i in catalog.indicators.values() if i.additive or "weight" in i.terms}
+    counts = count_indicators(catalog)
+    additive = {i.id for i in catalog.indicators.values() if (i.additive or "weight" in i.terms) and i.id not in counts}
     parent_of = parent_cells(areas)
     candidates = frame[frame["indicator"].isin(additive)]
-    for _, group in candidates.groupby(["indicator", "peiljaar"], sort=False):
+    cells = candidates["niveau"] + ":" + candidates["gebiedscode"]
+    gemeente = cells.map(lambda cell: top_cell(cell, parent_of))
+    for key, group in candidates.groupby(["indicator", "peiljaar", gemeente], sort=False):
         hidden = suppressed[group.index].to_numpy()
         if not hidden.any():
             continue
-        cells = (group["niveau"] + ":" + group["gebiedscode"]).to_numpy()
-        more = secondary_suppression(cells, parent_of, group["teller"].abs().fillna(0).to_numpy(), hidden)
+        rng = np.random.default_rng([seed, zlib.crc32("|".join(map(str, key)).encode())])
+        cost = group["teller"].abs().fillna(0).to_numpy() * (1 + rng.random(len(group)))
+        more = secondary_suppression(cells[group.index].to_numpy(), parent_of, cost, hidden)
         extra[group.index[more]] = True
     return extra
 
@@ -181,14 +220,14 @@ def recoverable(matrix: np.ndarray, hidden: np.ndarray) -> np.ndarray:
 
 
 def secondary_suppression(
-    cells: np.ndarray, parent_of: dict[str, str], values: np.ndarray, hidden: np.ndarray
+    cells: np.ndarray, parent_of: dict[str, str], cost: np.ndarray, hidden: np.ndarray
 ) -> np.ndarray:
     """Cells to hide in addition to ``hidden`` so that no hidden cell is recoverable.
 
     Repeatedly takes a recoverable hidden cell and, in the nearest equation
     that still has a published member (its own, or one reached through hidden
-    cells when all of its own are hidden), hides the published child with the
-    smallest value, or the parent when no child is left. Deterministic.
+    cells when all of its own are hidden), hides the published child of the
+    lowest ``cost``, or the parent when no child is left.
     """
     matrix = constraint_matrix(cells, parent_of)
     hidden = hidden.copy()
@@ -201,7 +240,7 @@ def secondary_suppression(
         members = np.flatnonzero(matrix[row] != 0)
         children = [m for m in members if matrix[row, m] < 0 and not hidden[m]]
         parent = [m for m in members if matrix[row, m] > 0 and not hidden[m]]
-        choice = min(children or parent, key=lambda m: (values[m], cells[m]))
+        choice = min(children or parent, key=lambda m: (cost[m], cells[m]))
         hidden[choice] = True
 
 
