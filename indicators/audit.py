@@ -23,7 +23,6 @@ A hidden count is safe when its interval holds at least its rule's
 from __future__ import annotations
 
 import multiprocessing
-import zlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -105,13 +104,17 @@ def audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, *, exact:
     return pd.concat(per_gemeente(audit_part, areas, workers), ignore_index=True)
 
 
-def protect_by_audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, *, seed: int) -> list:
+def protect_by_audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame, *, seed: int,
+                     suspects: pd.Index | None = None) -> list:
     """Hide more published counts until the audit finds every hidden count safe.
 
     For every count that is not safe, a published count that shares a relation with it is
     hidden (see :meth:`CountModel.cover`): the smallest, weighted by a random factor from
     ``seed`` (derived from data an outsider does not have) so that the choice cannot be
-    predicted from what is published. Only the components that changed are audited again.
+    predicted from what is published. Hiding a figure only widens what can be inferred, so a
+    count once proven safe stays safe: after a round of covers only the counts that were not
+    safe and the new ones are audited again. ``suspects`` (labels of ``public``) limits the
+    first audit in the same way when the rest is known to be safe already.
 
     Returns
     -------
@@ -119,11 +122,15 @@ def protect_by_audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame
         The index labels of ``public`` to hide in addition.
     """
     model = CountModel(public, catalog, areas)
-    bounds = model.bounds(model.hidden_components())
+    if suspects is None:
+        bounds = model.bounds(model.hidden_components())
+    else:
+        suspect = model.rows["var"].to_numpy()[np.isin(model.labels, suspects)]
+        bounds = model.bounds(np.unique(model.component[suspect]), only=suspect)
     extra: list = []
     while True:
         unsafe = bounds.index[(bounds["hoog"] - bounds["laag"]) < model.protection[bounds.index]]
-        choices = sorted({c for v in unsafe if (c := model.cover(int(v), seed)) is not None})
+        choices = sorted({c for v in unsafe for c in model.cover(int(v), seed)})
         if not choices:  # all safe, or nothing left that could protect them
             return extra
         extra += model.hide(choices)
@@ -155,6 +162,8 @@ class CountModel:
         variables = self.rows.drop_duplicates("var").set_index("var").sort_index()
         self.variables = variables[["term", "peiljaar", "niveau", "gebiedscode"]]
         self.term = {repr(t): t for t in terms.values()}
+        #: a number per count from its key alone, to seed its random choices
+        self.key_hash = (pd.util.hash_pandas_object(self.variables, index=False).to_numpy() % 2**32).astype(np.int64)
         low, high = _row_bounds(rows, catalog, terms)
         var = self.rows["var"].to_numpy()
         self.lower = np.zeros(count)
@@ -208,38 +217,74 @@ class CountModel:
         self._connect()
         return self.labels[rows].tolist()
 
-    def cover(self, variable: int, seed: int) -> int | None:
-        """A published count whose hiding widens ``variable``'s interval, or ``None``.
+    def cover(self, variable: int, seed: int) -> list[int]:
+        """Published counts whose hiding widens ``variable``'s interval (none when nothing can).
 
-        Its own published figures first (a rate shown beside its hidden count). Else, among the
-        relations that pin it (too narrow on their own, by the others' outer bounds), a published
+        Its own published figures first (a rate shown beside its hidden count). Else, for each
+        relation that pins it (too narrow on its own, by the others' outer bounds), a published
         member at least as large as the protection asks — the smallest such, weighted by a random
         factor so the choice cannot be predicted — or, when none is that large, the largest.
-        When every member of those relations is hidden, the search goes on from those members.
-        The factor comes from ``seed`` (derived from data an outsider does not have) and the
-        count's own key, so it does not depend on what else is protected in the same run.
+        When no single relation pins it, one such member of any of its relations; when every
+        member is hidden, the search goes on from those members. The factor comes from ``seed``
+        (derived from data an outsider does not have) and the keys of the counts involved, so
+        it does not depend on what else is protected in the same run.
         """
         if self.shown[variable]:
-            return variable
-        key = "|".join(map(str, self.variables.loc[variable, ["term", "peiljaar", "niveau", "gebiedscode"]]))
-        rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
+            return [variable]
         need = self.protection[variable]
         relations = self._relations_of([variable])
-        binding = relations[[self._implied_width(r, variable) < need for r in relations]]
+        binding = relations[self._implied_widths(relations, variable) < need]
+        chosen = [c for relation in binding
+                  if (c := self._pick(self._members_of(np.array([relation])), variable, seed, {variable})) is not None]
+        if chosen:
+            return sorted(set(chosen))
         reached, visited = [variable], {variable}
         while reached:
-            members = self._members_of(binding if len(binding) else relations)
-            candidates = members[(self.shown[members] > 0) & ~np.isin(members, list(visited))]
-            if len(candidates):
-                values = self.lower[candidates]
-                if (values >= need).any():
-                    candidates, values = candidates[values >= need], values[values >= need]
-                    return int(candidates[np.argmin(values * (1 + rng.random(len(candidates))))])
-                return int(candidates[np.argmax(values + rng.random(len(candidates)))])
+            members = self._members_of(relations)
+            if (found := self._pick(members, variable, seed, visited)) is not None:
+                return [found]
             reached = sorted(set(members[self.hidden[members]].tolist()) - visited)
             visited |= set(reached)
-            relations, binding = self._relations_of(reached), np.array([], int)
-        return None
+            relations = self._relations_of(reached)
+        return []
+
+    def _pick(self, members: np.ndarray, variable: int, seed: int, visited: set[int]) -> int | None:
+        """Of the published ``members``, the one to hide for ``variable`` (see :meth:`cover`)."""
+        candidates = np.array([m for m in members.tolist() if self.shown[m] and m not in visited], dtype=int)
+        if not len(candidates):
+            return None
+        # a count that would be the only unknown in another of its relations is pinned there in turn
+        settled = np.array([self._alone_somewhere(c, variable) for c in candidates.tolist()])
+        if not settled.all():
+            candidates = candidates[~settled]
+        values = self.lower[candidates]
+        need = self.protection[variable]
+        if (values >= need).any():
+            candidates, values = candidates[values >= need], values[values >= need]
+            return int(candidates[np.argmin(values * (1 + self._uniform(seed, variable, candidates)))])
+        return int(candidates[np.argmax(values + self._uniform(seed, variable, candidates))])
+
+    def _alone_somewhere(self, candidate: int, variable: int) -> bool:
+        """Whether hiding ``candidate`` would leave it the only unknown in a relation that ``variable`` is not in."""
+        pointer, index = self.matrix.indptr, self.matrix.indices
+        for relation in self.by_column.indices[self.by_column.indptr[candidate]:self.by_column.indptr[candidate + 1]]:
+            members = index[pointer[relation]:pointer[relation + 1]]
+            if variable in members:
+                continue
+            if not any(m != candidate and (self.hidden[m] or self.lower[m] < self.upper[m]) for m in members):
+                return True
+        return False
+
+    def _uniform(self, seed: int, variable: int, candidates: np.ndarray) -> np.ndarray:
+        """A number in [0, 1) per candidate, fixed by ``seed`` and the keys of ``variable`` and the candidate
+        (splitmix64 of the three), so the choice for one count does not depend on anything else."""
+        with np.errstate(over="ignore"):
+            mixed = (np.uint64(seed % 2**64) ^ (np.uint64(self.key_hash[variable]) * np.uint64(0x9E3779B97F4A7C15))
+                     ^ self.key_hash[candidates].astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9))
+            mixed = (mixed ^ (mixed >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            mixed = (mixed ^ (mixed >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            mixed ^= mixed >> np.uint64(31)
+        return (mixed >> np.uint64(11)).astype(float) / 2.0**53
 
     def _relations_of(self, variables: list[int]) -> np.ndarray:
         pointer, index = self.by_column.indptr, self.by_column.indices
@@ -249,22 +294,24 @@ class CountModel:
         pointer, index = self.matrix.indptr, self.matrix.indices
         return np.unique(np.concatenate([index[pointer[r]:pointer[r + 1]] for r in relations]))
 
-    def _implied_width(self, relation: int, variable: int) -> float:
-        """How wide ``relation`` on its own lets ``variable`` be, given the other members' outer bounds."""
-        span = slice(self.matrix.indptr[relation], self.matrix.indptr[relation + 1])
-        members, coefficients = self.matrix.indices[span], self.matrix.data[span]
-        own = members == variable
-        with np.errstate(invalid="ignore"):
-            ends = np.stack([self.outer_low[members] * coefficients, self.outer_high[members] * coefficients])
-        others_smallest = np.nansum(ends.min(axis=0)[~own])
-        others_largest = np.nansum(ends.max(axis=0)[~own])
-        coefficient = coefficients[own][0]
-        with np.errstate(invalid="ignore"):
-            part = np.array([(self.low[relation] - others_largest) / coefficient,
-                             (self.high[relation] - others_smallest) / coefficient])
-        low = max(float(np.nanmin(part)), self.lower[variable])
-        high = min(float(np.nanmax(part)), self.upper[variable])
-        return high - low
+    def _implied_widths(self, relations: np.ndarray, variable: int) -> np.ndarray:
+        """How wide each relation on its own lets ``variable`` be, given the other members' outer bounds."""
+        pointer, index, data = self.matrix.indptr, self.matrix.indices, self.matrix.data
+        widths = []
+        for relation in relations.tolist():  # a few relations of a few members each: plain loops are fastest
+            smallest = largest = 0.0
+            own = 1.0
+            for k in range(pointer[relation], pointer[relation + 1]):
+                member, coefficient = index[k], data[k]
+                if member == variable:
+                    own = coefficient
+                    continue
+                ends = (coefficient * self.outer_low[member], coefficient * self.outer_high[member])
+                smallest += min(ends)
+                largest += max(ends)
+            ends = ((self.low[relation] - largest) / own, (self.high[relation] - smallest) / own)
+            widths.append(min(max(ends), self.upper[variable]) - max(min(ends), self.lower[variable]))
+        return np.array(widths)
 
     # -- solving -----------------------------------------------------------------------------------------------
 
@@ -303,12 +350,14 @@ class CountModel:
             contradictory |= np.isin(targets, screened) & (low_point is None)
             seen.add(problem, low_point)
             reach = np.full(len(screened), FAR) if exact else self.protection[screened]
+            weights = np.random.default_rng(len(targets))  # they only change how fast, not what is found
             while low_point is not None and not exact:  # push every unproven count up at once, while that proves some
                 open_ = screened[seen.high_of(screened) - seen.low_of(screened) < reach]
                 if not len(open_):
                     break
                 problem = _Problem(self, np.isin(self.component, self.component[open_]))
-                seen.add(problem, problem.optimise(open_, -np.ones(len(open_)),
+                # random weights: of counts that share a sum, a different one goes up each time
+                seen.add(problem, problem.optimise(open_, -0.5 - weights.random(len(open_)),
                                                    cap=seen.low_of(open_) + self.protection[open_]))
                 if (seen.high_of(open_) - seen.low_of(open_) >= self.protection[open_]).sum() == 0:
                     break
@@ -402,9 +451,9 @@ class _Problem:
                 new_low = np.where(coefficient > 0, part_low, part_high) / coefficient
                 new_high = np.where(coefficient > 0, part_high, part_low) / coefficient
             tighter_low = np.full(len(low), -np.inf)
-            np.maximum.at(tighter_low, column, np.nan_to_num(new_low, nan=-np.inf))
+            np.maximum.at(tighter_low, column, np.nan_to_num(new_low, nan=-np.inf, posinf=np.inf, neginf=-np.inf))
             tighter_high = np.full(len(high), np.inf)
-            np.minimum.at(tighter_high, column, np.nan_to_num(new_high, nan=np.inf))
+            np.minimum.at(tighter_high, column, np.nan_to_num(new_high, nan=np.inf, posinf=np.inf, neginf=-np.inf))
             next_low = np.maximum(low, np.ceil(tighter_low - 1e-6))
             next_high = np.minimum(high, np.floor(tighter_high + 1e-6))
             if np.array_equal(next_low, low) and np.array_equal(next_high, high):
@@ -599,10 +648,9 @@ def identity_leaks(public: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     """
     counts = {term: indicator_id for indicator_id, term in count_indicators(catalog).items()
               if formula(catalog.indicators[indicator_id].kind).scale is None}
-    published = public[~is_suppressed(public["status"]) & public["waarde"].notna()]
-    shown = set(zip(published["indicator"], published["peiljaar"], published["gebiedscode"], strict=True))
-    hidden = public[is_suppressed(public["status"])]
-    hidden_cells = set(zip(hidden["indicator"], hidden["peiljaar"], hidden["gebiedscode"], strict=True))
+    hidden = is_suppressed(public["status"])
+    state = pd.Series(np.where(hidden, "verborgen", np.where(public["waarde"].notna(), "open", "")),
+                      index=pd.MultiIndex.from_frame(public[["indicator", "peiljaar", "gebiedscode"]]))
     inwoners = counts.get(catalog.basis["inwoners"])
     leaks = []
     for indicator in catalog.indicators.values():
@@ -614,16 +662,16 @@ def identity_leaks(public: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
             continue  # a side that is not published as a figure of its own
         records = [s for s in sides if s and count_indicators(catalog)[s].kind == "set"]
         cover = (records or [s for s in sides if s and s != inwoners] or [s for s in sides if s])[0]
-        for year, code, niveau in public.loc[public["indicator"] == indicator.id,
-                                             ["peiljaar", "gebiedscode", "niveau"]].itertuples(index=False):
-            figures = [indicator.id, *(s for s in sides if s)]
-            closed = [f for f in figures if (f, year, code) in hidden_cells]
-            open_ = [f for f in figures if (f, year, code) in shown]
-            if len(closed) != 1 or len(open_) != len(figures) - 1:
-                continue
-            leaks.append({"indicator": closed[0], "peiljaar": year, "niveau": niveau, "gebiedscode": code,
-                          "verberg": cover if closed[0] == indicator.id else indicator.id})
-    return pd.DataFrame(leaks, columns=[*KEYS, "verberg"])
+        rows = public.loc[public["indicator"] == indicator.id, ["peiljaar", "niveau", "gebiedscode"]]
+        figures = [indicator.id, *(s for s in sides if s)]
+        states = np.stack([state.reindex(pd.MultiIndex.from_arrays(
+            [np.full(len(rows), f), rows["peiljaar"], rows["gebiedscode"]])).to_numpy() for f in figures])
+        closed, open_ = states == "verborgen", states == "open"
+        leak = (closed.sum(axis=0) == 1) & (open_.sum(axis=0) == len(figures) - 1)
+        which = np.array(figures)[closed.argmax(axis=0)][leak]
+        leaks.append(rows[leak].assign(indicator=which, verberg=np.where(which == indicator.id, cover, indicator.id)))
+    columns = [*KEYS, "verberg"]
+    return pd.concat(leaks, ignore_index=True)[columns] if leaks else pd.DataFrame(columns=columns)
 
 
 def rounding_leaks(public: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:

@@ -220,6 +220,7 @@ def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
             if term.kind == "indicator" and term.name not in indicators:
                 problems.append(f"indicator.{indicator.id}.{slot}: indicator '{term.name}' bestaat niet")
     problems += _cycles(indicators)
+    problems += _rounding_gaps(indicators, basis)
     if problems:
         raise CatalogError(f"{path}: {len(problems)} probleem/problemen: " + "; ".join(problems))
     return Catalog(*(MappingProxyType(m) for m in (indicators, sets, basis, rules, sources)))
@@ -324,6 +325,32 @@ def _unknown(problems: list[str], where: str, entry: object, allowed: set[str]) 
     if isinstance(entry, dict):
         for key in sorted(set(entry) - allowed):
             problems.append(f"onbekende sleutel '{where + '.' if where else ''}{key}'; toegestaan: {sorted(allowed)}")
+
+
+def _rounding_gaps(indicators: dict[str, Indicator], basis: dict[str, Term]) -> list[str]:
+    """Ratios whose numerator or denominator is published rounded elsewhere, but which use it exactly:
+    value × the published other side would give the exact count back."""
+    rounded = {}
+    for indicator in indicators.values():
+        term = indicator.terms.get("value") or indicator.terms.get("numerator")
+        if FORMULAS[indicator.kind].scale is None and indicator.disclosure.round_to and term is not None:
+            rounded[term] = (indicator.id, indicator.disclosure.round_to)
+    problems = []
+    for indicator in indicators.values():
+        formula = FORMULAS.get(indicator.kind)
+        if formula is None or formula.scale is None or formula.figures != "terms":
+            continue
+        denominator = indicator.terms.get("denominator") or (
+            basis.get("inwoners") if formula.denominator == "inwoners" else None)
+        rule = indicator.disclosure
+        for side, term, step in (("teller", indicator.terms.get("numerator"), rule.round_teller),
+                                 ("noemer", denominator, rule.round_noemer)):
+            if term in rounded and step != rounded[term][1]:
+                shown, needed = rounded[term]
+                problems.append(f"indicator.{indicator.id}: de {side} wordt als '{shown}' afgerond op {needed} "
+                                f"gepubliceerd; regel '{rule.name}' moet round_{side} = {needed} hebben, anders geeft "
+                                "de waarde met het gepubliceerde aantal het exacte aantal terug")
+    return problems
 
 
 def _cycles(indicators: dict[str, Indicator]) -> list[str]:

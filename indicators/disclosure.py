@@ -17,11 +17,11 @@ import pandas as pd
 
 from wijkatlas.indicators.audit import (
     count_indicators,
+    gemeente_of,
     identity_leaks,
     parent_cells,
     per_gemeente,
     protect_by_audit,
-    top_cell,
 )
 from wijkatlas.indicators.catalog import Catalog, Indicator
 from wijkatlas.indicators.formulas import formula, value_from
@@ -79,16 +79,13 @@ def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas:
     seed = int(hashlib.sha256(figures["teller"].fillna(0).to_numpy().tobytes()).hexdigest()[:12], 16)
 
     def protect_part(inside: set[str] | None) -> pd.DataFrame:
-        if inside is None:
-            return _protect(figures, basis, catalog, areas, seed)
-        return _protect(figures[figures["gebiedscode"].isin(inside)], basis[basis["gebiedscode"].isin(inside)],
-                        catalog, areas[areas["gebiedscode"].isin(inside)], seed)
+        part = figures if inside is None else figures[figures["gebiedscode"].isin(inside)]
+        found = _protect(part, basis if inside is None else basis[basis["gebiedscode"].isin(inside)], catalog,
+                         areas if inside is None else areas[areas["gebiedscode"].isin(inside)], seed)
+        return found[["waarde", "status"]].set_axis(part.index)  # only what changed travels back
 
-    parts = per_gemeente(protect_part, areas, workers)
-    if len(parts) == 1:
-        return parts[0]
-    order = pd.MultiIndex.from_frame(figures[KEYS])
-    return pd.concat(parts).set_index(KEYS).reindex(order).reset_index()
+    found = pd.concat(per_gemeente(protect_part, areas, workers)).reindex(figures.index)
+    return figures[KEYS].assign(waarde=found["waarde"], status=found["status"]).reset_index(drop=True)
 
 
 def _protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame,
@@ -109,15 +106,21 @@ def _protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas
     # One status for every hidden count: which were small and which were hidden to protect them stays unknown.
     status = status.where(~status.isin(["geheim_klein_aantal", "geheim_secundair"]), HIDDEN)
     public = frame[KEYS].assign(waarde=value, status=status.astype("string"))
+    first = True
     while True:  # hiding a figure for one relation may open another: until both checks find nothing
         leaks = identity_leaks(public, catalog)  # a hidden figure whose two partners in a ratio are published
         cells = pd.MultiIndex.from_frame(leaks[["verberg", "peiljaar", "gebiedscode"]])
-        public.loc[pd.MultiIndex.from_frame(public[["indicator", "peiljaar", "gebiedscode"]]).isin(cells),
-                   ["waarde", "status"]] = [np.nan, HIDDEN]
-        more = protect_by_audit(public, catalog, areas, seed=seed)
-        public.loc[more, ["waarde", "status"]] = [np.nan, HIDDEN]
-        if leaks.empty and not more:
+        opened = public.index[pd.MultiIndex.from_frame(public[["indicator", "peiljaar", "gebiedscode"]]).isin(cells)
+                              & ~is_suppressed(public["status"])]
+        public.loc[opened, ["waarde", "status"]] = [np.nan, HIDDEN]
+        if not first and opened.empty:
             return public
+        # hiding only widens what an attacker can infer: after the first audit, only what was hidden since
+        more = protect_by_audit(public, catalog, areas, seed=seed, suspects=None if first else opened)
+        public.loc[more, ["waarde", "status"]] = [np.nan, HIDDEN]
+        if not more:
+            return public
+        first = False
 
 
 def _primary(frame: pd.DataFrame, rows: pd.Series, indicator: Indicator, status: pd.Series,
@@ -172,16 +175,19 @@ def _secondary(frame: pd.DataFrame, suppressed: pd.Series, catalog: Catalog, are
     additive = {i.id for i in catalog.indicators.values() if (i.additive or "weight" in i.terms) and i.id not in counts}
     parent_of = parent_cells(areas)
     candidates = frame[frame["indicator"].isin(additive)]
-    cells = candidates["niveau"] + ":" + candidates["gebiedscode"]
-    gemeente = cells.map(lambda cell: top_cell(cell, parent_of))
-    for key, group in candidates.groupby(["indicator", "peiljaar", gemeente], sort=False):
-        hidden = suppressed[group.index].to_numpy()
-        if not hidden.any():
-            continue
+    candidates = candidates.assign(gemeente=candidates["gebiedscode"].map(gemeente_of(areas)))
+    groups = ["indicator", "peiljaar", "gemeente"]
+    with_hidden = candidates.loc[suppressed[candidates.index].to_numpy(), groups].drop_duplicates()
+    candidates = candidates[pd.MultiIndex.from_frame(candidates[groups]).isin(pd.MultiIndex.from_frame(with_hidden))]
+    cells = (candidates["niveau"] + ":" + candidates["gebiedscode"]).to_numpy()
+    hidden = suppressed[candidates.index].to_numpy()
+    size = candidates["teller"].abs().fillna(0).to_numpy()
+    more = []
+    for key, at in candidates.groupby(groups, sort=False).indices.items():
         rng = np.random.default_rng([seed, zlib.crc32("|".join(map(str, key)).encode())])
-        cost = group["teller"].abs().fillna(0).to_numpy() * (1 + rng.random(len(group)))
-        more = secondary_suppression(cells[group.index].to_numpy(), parent_of, cost, hidden)
-        extra[group.index[more]] = True
+        cost = size[at] * (1 + rng.random(len(at)))
+        more.append(at[secondary_suppression(cells[at], parent_of, cost, hidden[at])])
+    extra[candidates.index[np.concatenate(more)] if more else []] = True
     return extra
 
 

@@ -25,7 +25,8 @@ LONG_COLUMNS = ["indicator", "peiljaar", "niveau", "gebiedscode", "gebiedsnaam",
                 "verandering_eerste_jaar"]
 
 
-def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime) -> dict[str, pd.DataFrame]:
+def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
+                   workers: int = 1) -> dict[str, pd.DataFrame]:
     """Every indicator layer of the datapakhuis.
 
     Returns
@@ -41,7 +42,7 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime) 
     available = availability(store, catalog)
     figures = compute_indicators(store, catalog, available)
     years = sorted(figures["peiljaar"].unique().tolist())
-    public = protect(figures, basis_figures(store, catalog, years), catalog, store.areas)
+    public = protect(figures, basis_figures(store, catalog, years), catalog, store.areas, workers=workers)
     names = store.areas.set_index(["niveau", "gebiedscode"])["gebiedsnaam"]
     totals = {i.id for i in catalog.indicators.values() if is_total(i.kind, additive=i.additive)}
     products: dict[str, pd.DataFrame] = {}

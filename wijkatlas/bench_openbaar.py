@@ -11,6 +11,8 @@ share of small counts in every gemeente. Stages, timed in this process:
 * **controle**: :func:`wijkatlas.indicators.audit.audit` on the result, as
   ``check-openbaar`` runs it.
 
+Both share the gemeenten between ``workers`` processes (the result does not depend on how many).
+
 Baseline, in the same run: the plain audit (two integer programs per hidden count,
 each over its own component, exact bounds) beside the batched audit with exact
 bounds on the first gemeenten; both must give the same bounds.
@@ -83,7 +85,7 @@ def plain_audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame) -> 
     return model.report(frame)
 
 
-def run_disclosure_bench(buurten: int, *, progress: Callable[[str], None] = print) -> str:
+def run_disclosure_bench(buurten: int, *, workers: int = 2, progress: Callable[[str], None] = print) -> str:
     """Protect and audit national-size figures; the plain audit beside the batched one; returns the report."""
     catalog = load_catalog()
     started = time.perf_counter()
@@ -96,11 +98,11 @@ def run_disclosure_bench(buurten: int, *, progress: Callable[[str], None] = prin
              f"({time.perf_counter() - started:.0f} s)")
     timings = {}
     started = time.perf_counter()
-    public = protect(figures, basis, catalog, areas)
+    public = protect(figures, basis, catalog, areas, workers=workers)
     timings["beveiligen"] = time.perf_counter() - started
     progress(f"… beveiligd in {timings['beveiligen']:.1f} s")
     started = time.perf_counter()
-    found = audit(public, catalog, areas)
+    found = audit(public, catalog, areas, workers=workers)
     timings["controle"] = time.perf_counter() - started
     hidden = int(public["status"].astype("string").str.startswith("geheim").fillna(False).sum())
 
@@ -121,7 +123,7 @@ def run_disclosure_bench(buurten: int, *, progress: Callable[[str], None] = prin
     return "\n".join([
         f"Wijkatlas bench-openbaar: {copies} gemeenten, {counts['buurt']} buurten, {counts['wijk']} wijken, "
         f"{figures['indicator'].nunique()} indicatoren, {figures['peiljaar'].nunique()} peiljaren "
-        f"({len(figures)} cijfers)",
+        f"({len(figures)} cijfers), {workers} processen",
         f"{'stap':<34}{'tijd (s)':>9}",
         f"{'beveiligen (regels + aanvullend)':<34}{timings['beveiligen']:>9.1f}",
         f"{'controle (aanvaller, alle cellen)':<34}{timings['controle']:>9.1f}",

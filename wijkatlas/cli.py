@@ -120,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("out", type=Path, nargs="?", default=settings.DEFAULT_OUT_DIR, help="uitvoermap (standaard: out)")
     check.add_argument("--catalog", type=Path, default=None, help="de catalogus van de bouw (standaard de ingebouwde)")
     check.add_argument("--alle", action="store_true", help="toon elke geheime cel met haar grenzen")
+    check.add_argument("--exact", action="store_true",
+                       help="bereken voor elke geheime cel de exacte grenzen (anders alleen voor onveilige)")
     check.set_defaults(run=_check_openbaar)
 
     bench = commands.add_parser("bench", help="meet toewijzen en aggregeren op landelijke schaal (snel vs basis)")
@@ -133,6 +135,12 @@ def _parser() -> argparse.ArgumentParser:
     bench_api.add_argument("--verzoeken", type=int, default=500, help="aantal verzoeken (standaard 500)")
     bench_api.add_argument("--clients", type=int, default=2, help="gelijktijdige clients (standaard 2)")
     bench_api.set_defaults(run=_bench_api)
+
+    bench_openbaar = commands.add_parser(
+        "bench-openbaar", help="meet geheimhouding en de controle daarvan op landelijke schaal (naast een losse controle)")
+    bench_openbaar.add_argument("--buurten", type=int, default=14_500, help="aantal buurten (standaard 14 500)")
+    bench_openbaar.add_argument("--werkers", type=int, default=2, help="processen (standaard 2)")
+    bench_openbaar.set_defaults(run=_bench_openbaar)
 
     generate = commands.add_parser("generate-demo", help="maak de demogegevens in data/ opnieuw (deterministisch)")
     generate.add_argument("--data", type=Path, default=settings.DEMO_DATA_DIR, help="doelmap (standaard: data/)")
@@ -185,7 +193,7 @@ def _build(config_path: Path, out: Path) -> int:
         progress(f"… {len(catalog.indicators)} indicatoren berekenen (peiljaar registraties en BAG: {config.peiljaar})")
         started = time.perf_counter()
         store_view = Datapakhuis(layers, config.gemeentecode, config.peiljaar, add_up=engine.add_up)
-        products = build_products(store_view, catalog, built_at=datetime.now())
+        products = build_products(store_view, catalog, built_at=datetime.now(), workers=config.compute.workers)
         progress(f"  klaar in {time.perf_counter() - started:.1f} s")
     with staged_outputs(out) as staging:  # every output changes together, or none does
         store = write_store(layers | products, staging / settings.STORE_NAME)
@@ -328,11 +336,13 @@ def _check_openbaar(args: argparse.Namespace) -> int:
     from wijkatlas.indicators.catalog import DEFAULT_CATALOG, load_catalog
     from wijkatlas.openbaar import check_public_outputs
 
-    result = check_public_outputs(args.out, load_catalog(args.catalog or DEFAULT_CATALOG))
+    result = check_public_outputs(args.out, load_catalog(args.catalog or DEFAULT_CATALOG), exact=args.exact)
     shown = result.bounds if args.alle else result.disclosed
     for row in shown.itertuples():
         verdict = "veilig" if row.veilig else "TERUG TE REKENEN"
-        print(f"{row.indicator:<32}{row.peiljaar:>6} {row.gebiedscode:<11} tussen {row.laag:g} en {row.hoog:g}: {verdict}")
+        span = f"tussen {row.laag:g} en {row.hoog:g}" if args.exact or not row.veilig else \
+            f"minstens {row.laag:g} tot {row.hoog:g} mogelijk"
+        print(f"{row.indicator:<32}{row.peiljaar:>6} {row.gebiedscode:<11} {span}: {verdict}")
     for leak in result.leaks:
         print(f"LEK: {leak}")
     hidden, disclosed = len(result.bounds), len(result.disclosed)
@@ -354,6 +364,14 @@ def _bench_api(args: argparse.Namespace) -> int:
     from wijkatlas.api_config.bench import bench_api
 
     print(bench_api(args.out, total=args.verzoeken, concurrency=args.clients))
+    return 0
+
+
+def _bench_openbaar(args: argparse.Namespace) -> int:
+    from wijkatlas.bench_openbaar import run_disclosure_bench
+
+    print(run_disclosure_bench(args.buurten, workers=args.werkers,
+                               progress=lambda message: print(message, file=sys.stderr)))
     return 0
 
 

@@ -49,8 +49,10 @@ class PublicCheck:
         return self.disclosed.empty and not self.leaks
 
 
-def check_public_outputs(out: Path, catalog: Catalog) -> PublicCheck:
+def check_public_outputs(out: Path, catalog: Catalog, *, exact: bool = False) -> PublicCheck:
     """Audit the openbaar figures of the build in ``out`` and every public file it wrote.
+
+    With ``exact``, every hidden count gets its exact bounds, not only the unsafe ones.
 
     Raises
     ------
@@ -64,7 +66,7 @@ def check_public_outputs(out: Path, catalog: Catalog) -> PublicCheck:
     layers = {level.layer: read_layer(store, level.layer) for level in LEVELS.values()}
     gemeentecode = layers["gemeente"]["gemeentecode"].iloc[0]
     areas = Datapakhuis(layers, gemeentecode, 0).areas
-    result = PublicCheck(audit(public, catalog, areas))
+    result = PublicCheck(audit(public, catalog, areas, exact=exact))
     for row in identity_leaks(public, catalog).itertuples():
         result.leaks.append(f"{row.indicator} {row.peiljaar} {row.gebiedscode}: geheim, maar teller en noemer staan "
                             f"allebei open (verberg {row.verberg})")

@@ -23,6 +23,12 @@ COUNT = "sportvoorzieningen"  # a count indicator: its figure is the count itsel
 
 def random_municipality(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Areas and one count per area (buurt counts 0..30, not multiples of 5; wijken and gemeente their sums)."""
+    areas, public, _ = random_municipality_with_truth(rng)
+    return areas, public
+
+
+def random_municipality_with_truth(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """:func:`random_municipality`, and the true count of every area."""
     areas, counts = [], {}
     for w in range(int(rng.integers(2, 6))):
         wijk = f"WK0001{w:02d}"
@@ -37,9 +43,10 @@ def random_municipality(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Data
     areas_frame = pd.DataFrame(areas)
     public = areas_frame[["niveau", "gebiedscode"]].assign(
         indicator=COUNT, peiljaar=2024, waarde=areas_frame["gebiedscode"].map(counts).astype(float), status=None)
+    truth = public.set_index("gebiedscode")["waarde"].copy()
     small = public["niveau"].ne("gemeente") & public["waarde"].between(1, 4)
     public.loc[small, ["waarde", "status"]] = [np.nan, "geheim"]
-    return areas_frame, public
+    return areas_frame, public, truth
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -214,3 +221,60 @@ def test_a_hidden_ratio_is_not_left_computable_from_its_published_numerator_and_
     replace_public(attacked, planted)
     leaks = check_public_outputs(attacked, load_catalog()).leaks
     assert any("bevolkingsdichtheid" in leak and "teller en noemer staan allebei open" in leak for leak in leaks)
+
+
+def catalog_with_protection(tmp_path, width: int):
+    """The shipped catalog with rule ``geen`` (that of the count in random_municipality) asking ``width``."""
+    from wijkatlas.indicators.catalog import DEFAULT_CATALOG
+
+    text = DEFAULT_CATALOG.read_text(encoding="utf-8").replace(
+        "[disclosure.geen]\n", f"[disclosure.geen]\nprotection = {width}\n")
+    path = tmp_path / "catalogus.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_catalog(path)
+
+
+def test_a_rule_with_a_wider_protection_keeps_every_hidden_count_that_wide(tmp_path):
+    wide = catalog_with_protection(tmp_path, 10)
+    hidden_wide = hidden_default = 0
+    for seed in range(12):
+        areas, public = random_municipality(np.random.default_rng(seed))
+        default_public = public.copy()
+        for catalog, frame in ((wide, public), (load_catalog(), default_public)):
+            frame.loc[protect_by_audit(frame, catalog, areas, seed=seed), ["waarde", "status"]] = [np.nan, "geheim"]
+        bounds = audit(public, wide, areas, exact=True)
+        assert (bounds["hoog"] - bounds["laag"] >= 10).all(), bounds
+        hidden_wide += int(public["status"].eq("geheim").sum())
+        hidden_default += int(default_public["status"].eq("geheim").sum())
+    assert hidden_wide > hidden_default  # the wider rule costs more hidden cells
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_batched_exact_bounds_equal_two_programs_per_hidden_count(seed):
+    from wijkatlas.bench_openbaar import plain_audit
+
+    areas, public = random_municipality(np.random.default_rng(100 + seed))
+    catalog = load_catalog()
+    public.loc[protect_by_audit(public, catalog, areas, seed=seed)[:2], ["waarde", "status"]] = [np.nan, "geheim"]
+    columns = ["indicator", "peiljaar", "niveau", "gebiedscode", "laag", "hoog"]
+    batched = audit(public, catalog, areas, exact=True)[columns].sort_values(columns[:4], ignore_index=True)
+    plain = plain_audit(public, catalog, areas)[columns].sort_values(columns[:4], ignore_index=True)
+    assert len(batched) == len(plain)
+    if len(batched):
+        pd.testing.assert_frame_equal(batched, plain, check_dtype=False)
+    fast = audit(public, catalog, areas).sort_values(columns[:4], ignore_index=True)
+    assert fast["veilig"].tolist() == audit(public, catalog, areas, exact=True).sort_values(
+        columns[:4], ignore_index=True)["veilig"].tolist()  # which counts are safe is exact in both modes
+
+
+def test_the_bounds_hold_the_true_counts_on_random_municipalities():
+    checked = 0
+    for seed in range(15):
+        areas, public, truth = random_municipality_with_truth(np.random.default_rng(200 + seed))
+        public.loc[protect_by_audit(public, load_catalog(), areas, seed=seed), ["waarde", "status"]] = [np.nan, "geheim"]
+        bounds = audit(public, load_catalog(), areas, exact=True)
+        true = bounds["gebiedscode"].map(truth).astype(float)
+        assert ((bounds["laag"] <= true) & (true <= bounds["hoog"])).all(), bounds.assign(waar=true)
+        assert bounds["veilig"].all()
+        checked += len(bounds)
+    assert checked > 20

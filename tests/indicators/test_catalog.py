@@ -150,3 +150,29 @@ def test_tightening_a_rule_keeps_every_other_field_of_it():
     tightened = _tighten([], "indicator.x", rule, {"woningen": 40}, load_catalog().basis)
     assert tightened.minimum["woningen"] == 40
     assert all(getattr(tightened, f.name) == getattr(rule, f.name) for f in fields(rule) if f.name != "minimum")
+
+
+@pytest.mark.parametrize("value", ["0", '"vijf"', "true", "2.5"])
+def test_a_protection_width_must_be_a_whole_number_of_at_least_one(tmp_path, value):
+    base = SMALL.read_text().replace('[disclosure.klein]\n', f'[disclosure.klein]\nprotection = {value}\n')
+    with pytest.raises(CatalogError, match=r"disclosure\.klein\.protection: .* geen geheel getal van minstens 1"):
+        load_catalog(catalog_with(tmp_path, "", base=base))
+
+
+def test_a_rule_sets_its_protection_width_and_five_is_the_default(tmp_path):
+    base = SMALL.read_text().replace('[disclosure.klein]\n', '[disclosure.klein]\nprotection = 8\n')
+    catalog = load_catalog(catalog_with(tmp_path, "", base=base))
+    assert catalog.indicators["meldingen"].disclosure.protection == 8
+    assert catalog.indicators["woningen"].disclosure.protection == 5
+
+
+def test_a_ratio_must_round_a_side_that_is_published_rounded_elsewhere(tmp_path):
+    from wijkatlas.indicators.catalog import DEFAULT_CATALOG
+
+    text = DEFAULT_CATALOG.read_text(encoding="utf-8").replace(
+        'higher_is_better = true\ndisclosure = "per_inwoners"', 'higher_is_better = true\ndisclosure = "geen"')
+    path = tmp_path / "catalogus.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"indicator\.sportvoorzieningen_per_1000: de noemer wordt als 'inwoners' "
+                                           r"afgerond op 5 gepubliceerd; regel 'geen' moet round_noemer = 5 hebben"):
+        load_catalog(path)

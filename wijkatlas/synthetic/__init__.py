@@ -37,8 +37,12 @@ KAART_FIELDS = {
 }
 
 
-def generate_demo(data_dir: Path, *, seed: int = DEMO_SEED) -> dict[str, Path]:
-    """Write the demo municipality's source files below ``data_dir``; returns what was written."""
+def generate_demo(data_dir: Path, *, seed: int = DEMO_SEED, round_counts: bool = True) -> dict[str, Path]:
+    """Write the demo municipality's source files below ``data_dir``; returns what was written.
+
+    Another ``seed`` gives another town (its own wijken, buurten and figures);
+    ``round_counts=False`` gives person and household counts that are not multiples of 5.
+    """
     rng = np.random.default_rng(seed)
     gemeentecode, gemeentenaam = DEMO_GEMEENTE
     town = generate_town(rng, gemeentecode=gemeentecode, gemeentenaam=gemeentenaam, centre=DEMO_CENTRE)
@@ -49,7 +53,8 @@ def generate_demo(data_dir: Path, *, seed: int = DEMO_SEED) -> dict[str, Path]:
     kerncijfers = {}
     for peiljaar in DEMO_PEILJAREN:
         table_id = KERNCIJFERS_TABLES[peiljaar]
-        table = generate_kerncijfers(rng, town, vbo, peiljaar=peiljaar, properties_2024=properties)
+        table = generate_kerncijfers(rng, town, vbo, peiljaar=peiljaar, properties_2024=properties,
+                                     round_counts=round_counts)
         kerncijfers[peiljaar] = table
         path = data_dir / "cbs" / f"kerncijfers_{table_id}.csv"
         _write_csv(_integral(table), path)

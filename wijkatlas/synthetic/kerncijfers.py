@@ -186,9 +186,14 @@ def _generic(rng: np.random.Generator, unit: str, inwoners: np.ndarray, n: int) 
 
 
 def generate_kerncijfers(
-    rng: np.random.Generator, town: Town, vbo: gpd.GeoDataFrame, *, peiljaar: int, properties_2024: list[dict]
+    rng: np.random.Generator, town: Town, vbo: gpd.GeoDataFrame, *, peiljaar: int, properties_2024: list[dict],
+    round_counts: bool = True,
 ) -> pd.DataFrame:
-    """The kerncijfers table of one peiljaar for ``town``, as ``cbsodata.get_data`` returns it."""
+    """The kerncijfers table of one peiljaar for ``town``, as ``cbsodata.get_data`` returns it.
+
+    ``round_counts=False`` leaves person and household counts of wijken and buurten unrounded
+    (as a municipality's own population register would give them).
+    """
     units = {stem(p["Key"]): p.get("Unit") or "" for p in properties_2024 if p["Type"] == "Topic"}
     units.update({"PercentageBewoond": "%", "BouwjaarVoor2000": "%", "BouwjaarVanaf2000": "%", "EigendomOnbekend": "%"})
     decimals = {stem(p["Key"]): int(p.get("Decimals") or 0) for p in properties_2024 if p["Type"] == "Topic"}
@@ -219,7 +224,7 @@ def generate_kerncijfers(
     ):
         aggregated = _aggregate(buurt_values, base, groups, units)
         for code in codes:
-            rows.append(_region_row(level, code, aggregated.loc[code], town, keys, decimals))
+            rows.append(_region_row(level, code, aggregated.loc[code], town, keys, decimals, round_counts))
 
     table = pd.DataFrame(rows)
     order = [town.gemeentecode]
@@ -259,7 +264,8 @@ def _aggregate(
 
 
 def _region_row(
-    level: str, code: str, figures: pd.Series, town: Town, keys: list[str], decimals: dict[str, int]
+    level: str, code: str, figures: pd.Series, town: Town, keys: list[str], decimals: dict[str, int],
+    round_counts: bool,
 ) -> dict:
     """One row as cbsodata returns it: padded region columns, CBS rounding and secrecy."""
     rounded = level != "Gemeente"
@@ -298,24 +304,25 @@ def _region_row(
         else:
             value = figures[key]
         row[key] = _cbs_value(
-            s, value, inwoners=inwoners, woningen=woningen, rounded=rounded, decimals=decimals.get(s, 0)
+            s, value, inwoners=inwoners, woningen=woningen, rounded=rounded, decimals=decimals.get(s, 0),
+            step=5 if round_counts else 1,
         )
     return row
 
 
 def _cbs_value(
-    s: str, value: object, *, inwoners: float, woningen: float, rounded: bool, decimals: int
+    s: str, value: object, *, inwoners: float, woningen: float, rounded: bool, decimals: int, step: int = 5
 ) -> object:
     """Apply CBS rounding and secrecy to one figure; ``None`` is a secret or missing value."""
     if value is None or isinstance(value, str):
         return value
     number = float(value)  # type: ignore[arg-type]  # a number, as the generator writes them
     if s == "AantalInwoners":
-        return int(5 * round(number / 5)) if rounded else int(round(number))
+        return int(step * round(number / step)) if rounded else int(round(number))
     if inwoners < 10 and s not in {"OppervlakteTotaal", "OppervlakteLand", "OppervlakteWater", "MateVanStedelijkheid"}:
         return None
     if s in PERSON_COUNTS:
-        return int(5 * round(number / 5)) if rounded else int(round(number))
+        return int(step * round(number / step)) if rounded else int(round(number))
     if s in CARE_COUNTS:
         return None if rounded and number < 10 else int(round(number))
     if s == "GemiddeldeWOZWaardeVanWoningen":

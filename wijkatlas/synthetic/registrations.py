@@ -178,6 +178,8 @@ def generate_kavels(
 
 def _parcel_grid(rng: np.random.Generator, region: shapely.Geometry, size: tuple[float, float]) -> np.ndarray:
     """Rectangular parcels along a rotated grid, kept where they lie wholly inside ``region``."""
+    if region.is_empty:  # a town without this kind of land
+        return np.array([], dtype=object)
     width, depth = size
     xmin, ymin, xmax, ymax = region.bounds
     widths = width * rng.uniform(0.6, 1.6, size=int((xmax - xmin) / (0.6 * width)) + 1)
