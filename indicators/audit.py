@@ -10,14 +10,16 @@ number of at least 0). Two indicators on the same term (``sportvoorzieningen``
 and ``sportvoorzieningen_per_1000``) show the same count, so they are one
 variable of the model.
 
-Over all of these, integer programming (SciPy's HiGHS) finds, for every hidden
-count, the smallest and the largest value it can take. Counts that are
-published exactly are constants, so the model falls apart into small
-independent components (per gemeente, set and peiljaar, and usually far
-smaller); one integer program per round bounds one hidden count of every
-component at once (the sum of independent counts is smallest when each is).
-A hidden count is safe when its interval holds at least its rule's
-``protection`` + 1 whole numbers (5 unless the rule says otherwise).
+A hidden count is safe when, over all of these with integrality, its feasible
+interval holds at least its rule's ``protection`` + 1 whole numbers (5 unless
+the rule says otherwise). Counts published exactly are constants, so the model
+falls apart into small independent components (per gemeente, set and peiljaar,
+and usually far smaller), and :meth:`CountModel.bounds` decides in three steps:
+propagation of the relations (outer bounds: too narrow is unsafe), programs over
+all components at once (SciPy's HiGHS; values a count can take: far enough
+apart is safe; one program serves every component, as the sum of independent
+counts is smallest when each is), and exact bounds one count per component per
+round for the rest.
 """
 
 from __future__ import annotations
@@ -108,10 +110,10 @@ def protect_by_audit(public: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame
                      suspects: pd.Index | None = None) -> list:
     """Hide more published counts until the audit finds every hidden count safe.
 
-    For every count that is not safe, a published count that shares a relation with it is
-    hidden (see :meth:`CountModel.cover`): the smallest, weighted by a random factor from
-    ``seed`` (derived from data an outsider does not have) so that the choice cannot be
-    predicted from what is published. Hiding a figure only widens what can be inferred, so a
+    For every count that is not safe, published counts that share a relation with it are
+    hidden (see :meth:`CountModel.cover`), chosen with a random factor from ``seed`` (derived
+    from data an outsider does not have) so that the choice cannot be predicted from what is
+    published. Hiding a figure only widens what can be inferred, so a
     count once proven safe stays safe: after a round of covers only the counts that were not
     safe and the new ones are audited again. ``suspects`` (labels of ``public``) limits the
     first audit in the same way when the rest is known to be safe already.
@@ -161,7 +163,6 @@ class CountModel:
         count = self.rows["var"].max() + 1 if len(rows) else 0
         variables = self.rows.drop_duplicates("var").set_index("var").sort_index()
         self.variables = variables[["term", "peiljaar", "niveau", "gebiedscode"]]
-        self.term = {repr(t): t for t in terms.values()}
         #: a number per count from its key alone, to seed its random choices
         self.key_hash = (pd.util.hash_pandas_object(self.variables, index=False).to_numpy() % 2**32).astype(np.int64)
         low, high = _row_bounds(rows, catalog, terms)
@@ -178,8 +179,8 @@ class CountModel:
         self.row_protection = rows["indicator"].map(rule).to_numpy(int)
         self.protection = np.zeros(count, int)
         np.maximum.at(self.protection, var, self.row_protection * self.row_hidden)
-        self.parent_of = parent_cells(areas)
-        self.matrix, self.low, self.high = _relations(self.variables, self.term, catalog, self.parent_of)
+        self.matrix, self.low, self.high = _relations(self.variables, {repr(t): t for t in terms.values()},
+                                                      parent_cells(areas))
         self.by_column = self.matrix.tocsc()
         #: how many published figures show each count
         self.shown = np.bincount(var[self.row_shown], minlength=count)
@@ -558,7 +559,7 @@ def status_interval_array(status: np.ndarray, indicator: Indicator) -> tuple[np.
     return np.where(small, low, 0.0), np.where(small, high, UNBOUNDED)
 
 
-def _relations(variables: pd.DataFrame, term: dict[str, Term], catalog: Catalog, parent_of: dict[str, str]
+def _relations(variables: pd.DataFrame, term: dict[str, Term], parent_of: dict[str, str]
                ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
     """Hierarchy equations (parent = sum of children) and category inequalities (whole ≥ sum of parts)."""
     cell = variables["niveau"] + ":" + variables["gebiedscode"]

@@ -1,10 +1,11 @@
 """Statistical disclosure control: what may be published (*openbaar*).
 
 Primary control applies each indicator's rule (rounding, minimum basis figures,
-secret value ranges, small counts). Secondary control then suppresses more
-cells until no suppressed figure can be recovered from published totals: a
-wijk's numerator is the sum of its buurten's and the gemeente's the sum of its
-wijken', and no combination of those equations may pin down a suppressed cell.
+secret value ranges, small counts). Secondary control then hides more: sums and
+weighted figures so that no hidden one follows exactly from the hierarchy
+(null-space test); a figure whose two partners in a ratio are published; and
+counts until the attacker's audit (:mod:`wijkatlas.indicators.audit`) finds
+every hidden count safe. It runs per gemeente, optionally over worker processes.
 """
 
 from __future__ import annotations
