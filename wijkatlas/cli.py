@@ -104,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--host", default="127.0.0.1", help="adres voor de gegenereerde pygeoapi-configuratie")
     publish.add_argument("--port", type=int, default=5000, help="poort voor de gegenereerde pygeoapi-configuratie")
     publish.add_argument("--url", help="openbare basis-URL voor de gegenereerde pygeoapi-configuratie")
+    publish.add_argument("--catalog", type=Path, default=None, help="de catalogus van de bouw (standaard de ingebouwde)")
     publish.set_defaults(run=_publish)
 
     viewers = commands.add_parser("viewers", help="schrijf de kaarten en wijkprofielen (HTML, werkt offline)")
@@ -113,6 +114,8 @@ def _parser() -> argparse.ArgumentParser:
     viewers.add_argument("--doel", type=Path, help="doelmap (standaard OUT/viewers, of OUT/openbaar met --public)")
     viewers.add_argument("--achtergrondkaart", action="store_true",
                          help="voeg de PDOK BRT-achtergrondkaart toe (vraagt internet bij het bekijken)")
+    viewers.add_argument("--catalog", type=Path, default=None,
+                         help="de catalogus van de bouw, voor de controle vóór --public (standaard de ingebouwde)")
     viewers.set_defaults(run=_viewers)
 
     check = commands.add_parser("check-openbaar", help="val de openbare uitvoer aan als een aanvaller: is iets "
@@ -312,6 +315,7 @@ def _publish(args: argparse.Namespace) -> int:
     from wijkatlas.api_config.server import prepare
 
     database = parse_dsn(args.postgis, args.schema)
+    _refuse_if_recoverable(args.out, args.catalog, pages=True)
     loaded = load_public_collections(args.out / "api", database)
     for table, rows in loaded.items():
         print(f"{database.schema}.{table:<24}{rows:>8} rijen")
@@ -325,11 +329,25 @@ def _viewers(args: argparse.Namespace) -> int:
     from wijkatlas.viewers.site import write_site
 
     target = args.doel or args.out / ("openbaar" if args.public else "viewers")
+    if args.public:  # the pages show the openbaar figures: they must hold before anything is written
+        _refuse_if_recoverable(args.out, args.catalog, pages=False)
     pages = write_site(args.out / settings.STORE_NAME, target, public=args.public,
                        online_basemap=args.achtergrondkaart)
     scope = "openbare" if args.public else "interne"
     print(f"{len(pages)} pagina's met {scope} cijfers in {target}; begin bij {pages[0]}")
     return 0
+
+
+def _refuse_if_recoverable(out: Path, catalog: Path | None, *, pages: bool) -> None:
+    """Stop publication (a ``fout:`` line) when the attacker's check finds anything in ``out``."""
+    from wijkatlas.indicators.catalog import DEFAULT_CATALOG, load_catalog
+    from wijkatlas.openbaar import check_public_outputs
+
+    result = check_public_outputs(out, load_catalog(catalog or DEFAULT_CATALOG), pages=pages)
+    if not result.safe:
+        raise WijkatlasError(f"openbare uitvoer maakt {len(result.disclosed)} geheim(e) aantal(len) terug te rekenen "
+                             f"en heeft {len(result.leaks)} lek(ken); niet gepubliceerd — zie: wijkatlas check-openbaar "
+                             f"{out}")
 
 
 def _check_openbaar(args: argparse.Namespace) -> int:

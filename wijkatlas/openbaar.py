@@ -49,10 +49,11 @@ class PublicCheck:
         return self.disclosed.empty and not self.leaks
 
 
-def check_public_outputs(out: Path, catalog: Catalog, *, exact: bool = False) -> PublicCheck:
+def check_public_outputs(out: Path, catalog: Catalog, *, exact: bool = False, pages: bool = True) -> PublicCheck:
     """Audit the openbaar figures of the build in ``out`` and every public file it wrote.
 
-    With ``exact``, every hidden count gets its exact bounds, not only the unsafe ones.
+    With ``exact``, every hidden count gets its exact bounds, not only the unsafe ones;
+    without ``pages``, the public site's pages are left out (they are about to be written).
 
     Raises
     ------
@@ -79,7 +80,7 @@ def check_public_outputs(out: Path, catalog: Catalog, *, exact: bool = False) ->
     titles = {i.title: i.id for i in catalog.indicators.values()}
     result.leaks += _export_leaks(out / "export", titles, hidden_cells, latest)
     result.leaks += _api_leaks(out / "api" / "openbaar.gpkg", hidden_cells, latest)
-    result.leaks += _site_leaks(out / "openbaar", hidden_cells, latest)
+    result.leaks += _site_leaks(out / "openbaar", hidden_cells, latest) if pages else []
     return result
 
 

@@ -278,3 +278,17 @@ def test_the_bounds_hold_the_true_counts_on_random_municipalities():
         assert bounds["veilig"].all()
         checked += len(bounds)
     assert checked > 20
+
+
+def test_publishing_and_the_public_site_are_refused_while_something_is_recoverable(attacked, capsys):
+    public, cell = hidden_cell(attacked)
+    public.loc[(public[["indicator", "peiljaar", "gebiedscode"]] == cell[["indicator", "peiljaar", "gebiedscode"]]
+                ).all(axis=1), "status"] = "geheim_klein_aantal"
+    replace_public(attacked, public)
+    before = {p: p.read_bytes() for p in (attacked / "openbaar").glob("*.html")}
+    # the check comes before any connection: this database does not exist
+    assert main(["publish", "--postgis", "host=127.0.0.1 port=1 dbname=bestaatniet", "--out", str(attacked)]) == 1
+    assert "niet gepubliceerd" in capsys.readouterr().err
+    assert main(["viewers", "--public", "--out", str(attacked)]) == 1
+    assert "niet gepubliceerd" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in (attacked / "openbaar").glob("*.html")} == before  # nothing rewritten
