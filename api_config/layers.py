@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import sqlite3
 from pathlib import Path
 
@@ -146,9 +147,12 @@ def _describe(spec: CollectionSpec, frame: pd.DataFrame, catalog: Catalog, store
         "licence": source.licence,
         "attribution": source.attribution,
         "owner": source.owner,
-        "bbox": [round(float(b), 6) for b in bounds],
+        # rounded outwards, so that every geometry lies inside (/req/core/fc-md-extent)
+        "bbox": [math.floor(float(b) * 1e6) / 1e6 if i < 2 else math.ceil(float(b) * 1e6) / 1e6
+                 for i, b in enumerate(bounds)],
         "temporal": _temporal_extent(spec, frame, store),
-        "time_field": spec.temporal if spec.temporal in frame.columns else None,
+        "time_field": next((column for column in ("peiljaar" if spec.temporal == "peiljaren" else spec.temporal,)
+                            if column in frame.columns), None),
         "links": links,
         "fields": [column for column in frame.columns if column != "geometry"],
         "features": len(frame),

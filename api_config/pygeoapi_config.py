@@ -64,7 +64,7 @@ def pygeoapi_config(metadata: dict, api_dir: Path, *, url: str, host: str, port:
         "languages": ["nl-NL"],
         "cors": True,
         "pretty_print": False,
-        "limits": {"default_items": DEFAULT_ITEMS, "max_items": MAX_ITEMS, "on_exceed": "error"},
+        "limits": {"default_items": DEFAULT_ITEMS, "max_items": MAX_ITEMS, "on_exceed": "throttle"},
         "map": {
             "url": "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png",
             "attribution": "Kaartgegevens &copy; Kadaster (BRT Achtergrondkaart)",
@@ -131,7 +131,7 @@ def _provider(collection: dict, api_dir: Path, postgis: PostGIS | None) -> dict:
                 "gdal_ogr_options": {"OGR_GPKG_INTEGRITY_CHECK": "NO", "CPL_DEBUG": "NO"},
             },
             "layer": collection["layer"],
-        }
+        } | ({"time_field": collection["time_field"]} if collection.get("time_field") else {})
     return provider | {
         "name": "PostgreSQL",
         # No password: libpq reads PGPASSWORD or ~/.pgpass, so none ends up in a configuration file.
@@ -143,9 +143,8 @@ def _provider(collection: dict, api_dir: Path, postgis: PostGIS | None) -> dict:
 
 
 def capabilities(provider: dict) -> tuple[bool, bool]:
-    """(sortby, datetime) support: the OGR provider does neither, the PostgreSQL provider both (with a time field)."""
-    database = provider["name"] == "PostgreSQL"
-    return database, database and "time_field" in provider
+    """(sortby, datetime) support: sortby only on PostgreSQL; datetime on both, where there is a time field."""
+    return provider["name"] == "PostgreSQL", "time_field" in provider
 
 
 def check_binding(host: str, intern: bool, intern_on_network: bool) -> None:

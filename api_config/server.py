@@ -64,8 +64,10 @@ def _rules(provider: dict) -> CollectionRules:
     from pygeoapi.plugin import load_plugin
 
     sortable, time_filter = capabilities(provider)
-    return CollectionRules(fields=frozenset(load_plugin("provider", provider).get_fields()),
-                           sortable=sortable, time_filter=time_filter, storage_crs=provider.get("storage_crs"))
+    fields = {name: field.get("format") if field.get("format") in {"date", "date-time"} else field.get("type", "")
+              for name, field in load_plugin("provider", provider).get_fields().items()}
+    return CollectionRules(fields=fields, sortable=sortable, time_filter=time_filter,
+                           storage_crs=provider.get("storage_crs"))
 
 
 def _url_host(host: str) -> str:

@@ -10,11 +10,13 @@ from wijkatlas.api_config.guard import CollectionRules, RequestGuard
 from wijkatlas.api_config.pygeoapi_config import CRS84, RD_NEW, WGS84
 
 RULES = {
-    "buurten": CollectionRules(fields=frozenset({"buurtcode", "inwoners"}), sortable=False, time_filter=False,
-                               storage_crs=RD_NEW),
-    "definities": CollectionRules(fields=frozenset({"indicator"}), sortable=False, time_filter=False,
+    "buurten": CollectionRules(fields={"buurtcode": "string", "inwoners": "integer"}, sortable=False,
+                               time_filter=False, storage_crs=RD_NEW),
+    "definities": CollectionRules(fields={"indicator": "string"}, sortable=False, time_filter=False,
                                   storage_crs=None),
-    "tabel_db": CollectionRules(fields=frozenset({"id"}), sortable=True, time_filter=True, storage_crs=RD_NEW),
+    "kavels": CollectionRules(fields={"datum": "date", "oppervlakte_m2": "number"}, sortable=False,
+                              time_filter=True, storage_crs=RD_NEW),
+    "tabel_db": CollectionRules(fields={"id": "integer"}, sortable=True, time_filter=True, storage_crs=RD_NEW),
 }
 
 
@@ -24,6 +26,7 @@ def call(method: str, path: str, query: str = "") -> tuple[str, dict | None]:
 
     def pygeoapi(environ, start_response):
         answers["reached"] = True
+        answers["query"] = environ["QUERY_STRING"]
         start_response("200 OK", [])
         return [b""]
 
@@ -36,7 +39,8 @@ def call(method: str, path: str, query: str = "") -> tuple[str, dict | None]:
 
 
 @pytest.mark.parametrize("query", [
-    "", "limit=1000", "offset=5&limit=1", "bbox=6.5,52.4,6.6,52.6", "buurtcode=BU99010000&inwoners=5",
+    "", "limit=1000", "limit=5000", "offset=5&limit=1", "bbox=6.5,52.4,6.6,52.6", "bbox=6.5,52.4,0,6.6,52.6,10",
+    "buurtcode=BU99010000&inwoners=5", "datetime=2024-01-01", "datetime=2022-01-01/..",
     f"bbox=232000,500000,234000,504000&bbox-crs={RD_NEW}&crs={RD_NEW}", f"bbox=52.4,6.5,52.6,6.6&bbox-crs={WGS84}",
     "resulttype=hits", "f=html", "skipGeometry=true", "properties=inwoners",
 ])
@@ -45,13 +49,14 @@ def test_valid_items_requests_reach_pygeoapi(query):
 
 
 @pytest.mark.parametrize(("query", "complaint"), [
-    ("limit=1001", "limit"), ("limit=0", "limit"), ("limit=-3", "limit"), ("limit=ten", "limit"),
+    ("limit=0", "limit"), ("limit=-3", "limit"), ("limit=ten", "limit"), ("inwoners=abc", "geheel getal"),
+    ("datetime=2024", "datetime"), ("datetime=../..", "datetime"),
     ("offset=-1", "offset"), ("bbox=1,2,3", "bbox"), ("bbox=3,2,1,4", "ondergrens"),
     ("bbox=nan,1,2,3", "bbox"), ("bbox=-200,-100,200,100", "lengtegraad"),
     (f"bbox=100,6,101,7&bbox-crs={WGS84}", "breedtegraad"),  # EPSG:4326 is latitude first
     ("crs=EPSG:3857", "crs"),
     ("bbox-crs=http://www.opengis.net/def/crs/EPSG/0/3857&bbox=1,1,2,2", "bbox-crs"),
-    ("onbekend=1", "Onbekende parameter"), ("sortby=inwoners", "gesorteerd"), ("datetime=2024-01-01", "tijd"),
+    ("onbekend=1", "Onbekende parameter"), ("sortby=inwoners", "gesorteerd"),
     ("f=xml", "formaat"), ("limit=5&limit=6", "één keer"), ("resulttype=all", "resulttype"),
 ])
 def test_bad_items_requests_are_refused_with_400(query, complaint):
@@ -60,14 +65,18 @@ def test_bad_items_requests_are_refused_with_400(query, complaint):
     assert body["code"] == "InvalidParameterValue" and complaint in body["description"]
 
 
-def test_a_table_without_geometry_takes_no_spatial_parameters():
-    assert call("GET", "/collections/definities/items", "bbox=6,52,7,53")[0] == "400 Bad Request"
-    assert call("GET", "/collections/definities/items", f"crs={CRS84}")[0] == "400 Bad Request"
+def test_a_table_without_geometry_takes_the_crs_it_advertises_and_no_feature_lies_in_a_bbox():
+    assert call("GET", "/collections/definities/items", "bbox=6,52,7,53") == (
+        "200 OK", {"type": "FeatureCollection", "features": [], "numberMatched": 0, "numberReturned": 0, "links": []})
+    assert call("GET", "/collections/definities/items", f"crs={CRS84}") == ("200 OK", None)
+    assert call("GET", "/collections/definities/items", f"crs={RD_NEW}")[0] == "400 Bad Request"
     assert call("GET", "/collections/definities/items", "indicator=inwoners") == ("200 OK", None)
 
 
 def test_sortby_and_datetime_pass_where_the_provider_supports_them():
     assert call("GET", "/collections/tabel_db/items", "sortby=-id&datetime=2024-01-01T00:00:00Z") == ("200 OK", None)
+    assert call("GET", "/collections/kavels/items", "datetime=2024-01-01/..") == ("200 OK", None)
+    assert call("GET", "/collections/kavels/items", "datum=31-12-2024")[0] == "400 Bad Request"
 
 
 def test_single_items_take_only_format_and_crs():
@@ -85,3 +94,14 @@ def test_other_paths_and_unknown_collections_are_left_to_pygeoapi():
     assert call("GET", "/collections/bestaat_niet/items", "x=1") == ("200 OK", None)
     assert call("GET", "/conformance", "f=json") == ("200 OK", None)
     assert call("GET", "/conformance", "f=pdf")[0] == "400 Bad Request"
+
+
+@pytest.mark.parametrize("path", ["/", "/conformance", "/collections", "/collections/buurten"])
+def test_req_core_query_param_unknown_on_every_resource(path):
+    status, body = call("GET", path, "onbekend=1")
+    assert status == "400 Bad Request" and "Onbekende parameter" in body["description"]
+
+
+@pytest.mark.parametrize("path", ["/processes", "/jobs/x", "/stac"])
+def test_endpoints_the_product_does_not_offer_are_404(path):
+    assert call("GET", path)[0] == "404 Not Found"
