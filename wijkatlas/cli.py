@@ -196,7 +196,9 @@ def _build(config_path: Path, out: Path) -> int:
         progress(f"… {len(catalog.indicators)} indicatoren berekenen (peiljaar registraties en BAG: {config.peiljaar})")
         started = time.perf_counter()
         store_view = Datapakhuis(layers, config.gemeentecode, config.peiljaar, add_up=engine.add_up)
-        products = build_products(store_view, catalog, built_at=datetime.now(), workers=config.compute.workers)
+        # disclosure control forks its workers: not beside a dask client's threads
+        workers = config.compute.workers if config.compute.engine == "lokaal" else 1
+        products = build_products(store_view, catalog, built_at=datetime.now(), workers=workers)
         progress(f"  klaar in {time.perf_counter() - started:.1f} s")
     with staged_outputs(out) as staging:  # every output changes together, or none does
         store = write_store(layers | products, staging / settings.STORE_NAME)

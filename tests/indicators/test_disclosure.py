@@ -118,3 +118,17 @@ def test_demo_public_figures_hide_nothing_recoverable(demo_out):
     assert not (public["waarde"] <= -99995).any()
     assert set(public.loc[suppressed, "status"]) <= {"geheim"} | {s for s in public["status"].dropna()
                                                                if s.startswith("geheim_minimum")}
+
+
+def test_protection_is_the_same_for_any_number_of_worker_processes(small_store):
+    from wijkatlas.bench_openbaar import repeated
+
+    catalog = load_catalog(CATALOG)
+    figures = compute_indicators(small_store, catalog)
+    basis = basis_figures(small_store, catalog, [2023, 2024])
+    figures, basis, areas = repeated((figures, basis, small_store.areas), 5)
+    alone = protect(figures, basis, catalog, areas)
+    shared = protect(figures, basis, catalog, areas, workers=2)
+    pd.testing.assert_frame_equal(alone, shared)
+    assert alone["status"].eq("geheim").sum() >= 5 * 3  # every copy protects its small counts
+    assert audit(alone, catalog, areas, workers=2)["veilig"].all()
