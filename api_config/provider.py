@@ -16,21 +16,25 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 from osgeo import ogr
 from pygeoapi.provider.ogr import OGRProvider
 
 
 def time_condition(field: str, datetime_: str, *, whole_years: bool) -> str:
-    """An OGR SQL condition for an RFC 3339 instant or interval (``..`` or empty: open) on ``field``."""
+    """An OGR SQL condition for an RFC 3339 instant or interval (``..`` or empty: open) on ``field``:
+    whole years (``peiljaar``) compared as numbers, dates and times by the day, the last day included."""
     start, _, end = datetime_.partition("/") if "/" in datetime_ else (datetime_, "", datetime_)
-
-    def bound(moment: str) -> str:
-        return moment[:4] if whole_years else f"'{sql_literal(moment[:10])}'"
-
-    conditions = [f"\"{field}\" >= {bound(start)}" if start not in ("", "..") else "",
-                  f"\"{field}\" <= {bound(end)}" if end not in ("", "..") else ""]
-    return "(" + " AND ".join(c for c in conditions if c) + ")" if any(conditions) else "(1 = 1)"
+    conditions = []
+    if start not in ("", ".."):
+        first = int(start[:4]) if whole_years else f"'{date.fromisoformat(start[:10]).isoformat()}'"
+        conditions.append(f'"{field}" >= {first}')
+    if end not in ("", ".."):
+        last = (f"<= {int(end[:4])}" if whole_years
+                else f"< '{(date.fromisoformat(end[:10]) + timedelta(days=1)).isoformat()}'")
+        conditions.append(f'"{field}" {last}')
+    return "(" + (" AND ".join(conditions) or "1 = 1") + ")"
 
 
 def sql_literal(value: object) -> str:

@@ -119,3 +119,13 @@ def test_rd_new_is_served_on_request(api_url):
     x, y = answer.json()["features"][0]["geometry"]["coordinates"][0][0][:2]
     assert 0 < x < 300_000 and 300_000 < y < 650_000
     assert CRS84 in get(f"{api_url}/collections/buurten", f="json").json()["crs"]
+
+
+def test_req_core_fc_time_response_an_instant_is_the_whole_day(api_url, demo_out):
+    kavels = pyogrio.read_dataframe(demo_out / "api" / "openbaar.gpkg", layer="kavels", read_geometry=False)
+    days = kavels["datum_status"].dropna().astype(str).str[:10]
+    day = days.value_counts().index[0]
+    found = get(f"{api_url}/collections/kavels/items", f="json", limit=MAX_ITEMS, datetime=day).json()["features"]
+    assert len(found) == int((days == day).sum()) > 0
+    until = get(f"{api_url}/collections/kavels/items", f="json", limit=MAX_ITEMS, datetime=f"../{day}").json()
+    assert len(until["features"]) == int((days <= day).sum())
