@@ -100,12 +100,13 @@ class RequestGuard:
             return lambda data: None
 
         body = b"".join(self.app(environ, keep))
-        if conformance and answered["status"].startswith("200") and _is_json(answered["headers"]):
+        headers = answered["headers"]
+        if conformance and body and answered["status"].startswith("200") and _is_json(headers):
             document = json.loads(body)
             document["conformsTo"] = [c for c in document.get("conformsTo", [])
                                       if not any(part in c for part in NOT_IMPLEMENTED)]
             body = json.dumps(document, ensure_ascii=False).encode("utf-8")
-        headers = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in answered["headers"]]
+            headers = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in headers]
         start_response(answered["status"], headers, *answered["rest"])
         return [body]
 

@@ -129,3 +129,10 @@ def test_req_core_fc_time_response_an_instant_is_the_whole_day(api_url, demo_out
     assert len(found) == int((days == day).sum()) > 0
     until = get(f"{api_url}/collections/kavels/items", f="json", limit=MAX_ITEMS, datetime=f"../{day}").json()
     assert len(until["features"]) == int((days <= day).sum())
+
+
+def test_head_answers_carry_the_length_of_the_get_answer(api_url):
+    url = f"{api_url}/collections/buurten/items?f=json&limit=3"
+    head = requests.head(url, timeout=30)
+    got = requests.get(url, timeout=30)
+    assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(got.content)
