@@ -20,8 +20,8 @@ WGS84 = "http://www.opengis.net/def/crs/EPSG/0/4326"
 OUTPUT_CRS = [CRS84, RD_NEW, WGS84, ETRS89]
 DEFAULT_ITEMS = 100
 MAX_ITEMS = 1000
-#: The OGR provider with quoted attribute filters (see wijkatlas.api_config.provider).
-OGR_PROVIDER = "wijkatlas.api_config.provider.QuotedOGRProvider"
+#: The provider of the GeoPackage route: every published layer served from memory (see wijkatlas.api_config.memory).
+MEMORY_PROVIDER = "wijkatlas.api_config.memory.MemoryProvider"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 #: The collection whose features are titled by this column in pygeoapi's HTML pages.
 TITLE_FIELDS = ("buurtnaam", "wijknaam", "gemeentenaam", "aanbieder", "titel", "kavelnummer")
@@ -123,7 +123,7 @@ def _provider(collection: dict, api_dir: Path, postgis: PostGIS | None) -> dict:
         provider |= {"crs": OUTPUT_CRS, "storage_crs": RD_NEW}
     if postgis is None:
         return provider | {
-            "name": OGR_PROVIDER,
+            "name": MEMORY_PROVIDER,
             "data": {
                 "source_type": "GPKG",
                 "source": str((api_dir / collection["file"]).resolve()),

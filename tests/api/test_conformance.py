@@ -136,3 +136,21 @@ def test_head_answers_carry_the_length_of_the_get_answer(api_url):
     head = requests.head(url, timeout=30)
     got = requests.get(url, timeout=30)
     assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(got.content)
+
+
+@pytest.mark.parametrize(("crs", "latitude_first"), [(CRS84, False), ("http://www.opengis.net/def/crs/EPSG/0/4326", True),
+                                                      ("http://www.opengis.net/def/crs/EPSG/0/4258", True)])
+def test_req_crs_fc_crs_response_axis_order_as_the_crs_defines(api_url, crs, latitude_first):
+    feature = get(f"{api_url}/collections/buurten/items", f="json", limit=1, crs=crs).json()["features"][0]
+    first, second = feature["geometry"]["coordinates"][0][0][:2]
+    latitude, longitude = (first, second) if latitude_first else (second, first)
+    assert 50.5 < latitude < 54 and 3 < longitude < 7.5
+
+
+def test_req_core_fc_filters_compare_values_as_data(api_url):
+    """No SQL behind the filters: a quote is a character, a number matches however it is written."""
+    assert get(f"{api_url}/collections/kavels/items", f="json", status="x' OR '1'='1").json()["features"] == []
+    kavels = get(f"{api_url}/collections/kavels/items", f="json", limit=MAX_ITEMS).json()["features"]
+    price = next(f["properties"]["prijs_per_m2_eur"] for f in kavels if f["properties"]["prijs_per_m2_eur"])
+    found = get(f"{api_url}/collections/kavels/items", f="json", prijs_per_m2_eur=f"{price:.3f}").json()["features"]
+    assert found and all(f["properties"]["prijs_per_m2_eur"] == price for f in found)
