@@ -35,7 +35,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
-from wijkatlas.indicators.catalog import Catalog, Indicator, Term
+from wijkatlas.indicators.catalog import Catalog, Indicator, Term, denominator_term
 from wijkatlas.indicators.formulas import formula, is_total
 from wijkatlas.vocabulary import is_suppressed
 
@@ -321,8 +321,8 @@ class CountModel:
 
         Three steps, each cheaper than the next. Propagating the relations gives every count
         outer bounds: one whose outer bounds lie too close is proven unsafe. Programs over all
-        components at once (every count as small as possible, as large as possible, and in random
-        directions) give values each count can take: one that takes values far enough apart is
+        components at once (every count as small as possible, then the unproven ones as large as
+        possible, with random weights) give values each count can take: one that takes values far enough apart is
         proven safe. Each remaining count gets its exact smallest and largest value, one count
         per component per round. With ``exact``, every count gets its exact bounds; otherwise an
         unsafe count's laag and hoog are its outer bounds and a safe count's two values it can
@@ -350,10 +350,9 @@ class CountModel:
                 return pd.concat([self.bounds(np.array([c]), exact=exact, only=only) for c in components])
             contradictory |= np.isin(targets, screened) & (low_point is None)
             seen.add(problem, low_point)
-            reach = np.full(len(screened), FAR) if exact else self.protection[screened]
             weights = np.random.default_rng(len(targets))  # they only change how fast, not what is found
             while low_point is not None and not exact:  # push every unproven count up at once, while that proves some
-                open_ = screened[seen.high_of(screened) - seen.low_of(screened) < reach]
+                open_ = screened[seen.high_of(screened) - seen.low_of(screened) < self.protection[screened]]
                 if not len(open_):
                     break
                 problem = _Problem(self, np.isin(self.component, self.component[open_]))
@@ -529,9 +528,7 @@ def _published_interval(indicator: Indicator, rows: pd.DataFrame, value: np.ndar
         count = value / indicator.factor
         rounded = np.where(np.char.startswith(status, "afgerond:"), ROUNDING_SLACK, 0.0)
         return count - rounded, count + rounded
-    denominator = indicator.terms.get("denominator") or (
-        catalog.basis["inwoners"] if formula(indicator.kind).denominator == "inwoners" else None)
-    source = direct.get(denominator)
+    source = direct.get(denominator_term(indicator, catalog.basis))
     if source is None:
         return np.full(len(value), np.nan), np.full(len(value), np.nan)
     keys = pd.MultiIndex.from_arrays([np.full(len(rows), source), rows["peiljaar"], rows["niveau"],
@@ -658,7 +655,7 @@ def identity_leaks(public: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         if formula(indicator.kind).scale is None or indicator.kind not in ("share", "ratio", "per_1000"):
             continue
         sides = [None if t is not None and t.kind == "area" else counts.get(t, "") for t in (
-            indicator.terms.get("numerator"), indicator.terms.get("denominator") or catalog.basis["inwoners"])]
+            indicator.terms.get("numerator"), denominator_term(indicator, catalog.basis))]
         if "" in sides:
             continue  # a side that is not published as a figure of its own
         records = [s for s in sides if s and count_indicators(catalog)[s].kind == "set"]
@@ -694,8 +691,7 @@ def rounding_leaks(public: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         step = indicator.disclosure.round_teller
         if not step or formula(indicator.kind).scale is None:
             continue
-        denominator = indicator.terms.get("denominator") or (
-            catalog.basis["inwoners"] if formula(indicator.kind).denominator == "inwoners" else None)
+        denominator = denominator_term(indicator, catalog.basis)
         rows = public[(public["indicator"] == indicator.id) & public["waarde"].notna()]
         if denominator not in direct or rows.empty:
             continue

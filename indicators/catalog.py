@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -327,6 +328,15 @@ def _unknown(problems: list[str], where: str, entry: object, allowed: set[str]) 
             problems.append(f"onbekende sleutel '{where + '.' if where else ''}{key}'; toegestaan: {sorted(allowed)}")
 
 
+def denominator_term(indicator: Indicator, basis: Mapping[str, Term]) -> Term | None:
+    """The term an indicator divides by: its denominator slot, else the basis figure inwoners for a kind that
+    divides by inhabitants (``per_1000``)."""
+    found = indicator.terms.get("denominator")
+    if found is None and FORMULAS[indicator.kind].denominator == "inwoners":
+        found = basis.get("inwoners")
+    return found
+
+
 def _rounding_gaps(indicators: dict[str, Indicator], basis: dict[str, Term]) -> list[str]:
     """Ratios whose numerator or denominator is published rounded elsewhere, but which use it exactly:
     value × the published other side would give the exact count back."""
@@ -337,14 +347,12 @@ def _rounding_gaps(indicators: dict[str, Indicator], basis: dict[str, Term]) -> 
             rounded[term] = (indicator.id, indicator.disclosure.round_to)
     problems = []
     for indicator in indicators.values():
-        formula = FORMULAS.get(indicator.kind)
-        if formula is None or formula.scale is None or formula.figures != "terms":
+        formula = FORMULAS[indicator.kind]
+        if formula.scale is None or formula.figures != "terms":
             continue
-        denominator = indicator.terms.get("denominator") or (
-            basis.get("inwoners") if formula.denominator == "inwoners" else None)
         rule = indicator.disclosure
         for side, term, step in (("teller", indicator.terms.get("numerator"), rule.round_teller),
-                                 ("noemer", denominator, rule.round_noemer)):
+                                 ("noemer", denominator_term(indicator, basis), rule.round_noemer)):
             if term in rounded and step != rounded[term][1]:
                 shown, needed = rounded[term]
                 problems.append(f"indicator.{indicator.id}: de {side} wordt als '{shown}' afgerond op {needed} "
