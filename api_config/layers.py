@@ -27,6 +27,8 @@ from wijkatlas.settings import WGS84_CRS
 from wijkatlas.store import layer_names, read_layer, write_store
 
 PUBLIC_FILE = "openbaar.gpkg"
+#: the time field of the indicator collections: whole years
+YEAR_FIELD = "peiljaar"
 INTERN_FILE = "intern.gpkg"
 METADATA_FILE = "collections.json"
 #: Where a licence named in the catalog is published.
@@ -127,6 +129,7 @@ def _describe(spec: CollectionSpec, frame: pd.DataFrame, catalog: Catalog, store
         raise ConfigError(f"collectie {spec.id}: bron {spec.source!r} staat niet in de indicatorcatalogus")
     has_geometry = isinstance(frame, gpd.GeoDataFrame)
     bounds = (frame if has_geometry else area).to_crs(WGS84_CRS).total_bounds
+    time_field = YEAR_FIELD if spec.temporal == "peiljaren" else spec.temporal
     links = [{"type": "text/html", "rel": "license", "title": source.licence,
               "href": LICENCE_URLS.get(source.licence, source.url)}]
     if source.url:
@@ -151,8 +154,7 @@ def _describe(spec: CollectionSpec, frame: pd.DataFrame, catalog: Catalog, store
         "bbox": [math.floor(float(b) * 1e6) / 1e6 if i < 2 else math.ceil(float(b) * 1e6) / 1e6
                  for i, b in enumerate(bounds)],
         "temporal": _temporal_extent(spec, frame, store),
-        "time_field": next((column for column in ("peiljaar" if spec.temporal == "peiljaren" else spec.temporal,)
-                            if column in frame.columns), None),
+        "time_field": time_field if time_field in frame.columns else None,
         "links": links,
         "fields": [column for column in frame.columns if column != "geometry"],
         "features": len(frame),

@@ -28,7 +28,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pygeoapi.provider.base import BaseProvider, ProviderItemNotFoundError
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 #: layers read so far in this process: (path, layer, modification time) -> table
 _TABLES: dict[tuple[str, str, float], _Table] = {}
@@ -66,8 +66,6 @@ class _Table:
 
 def _to_crs(geometry: np.ndarray, source: CRS, target: CRS) -> np.ndarray:
     """Reproject, keeping the axis order the target CRS defines (latitude first for EPSG:4326)."""
-    from pyproj import Transformer
-
     transformer = Transformer.from_crs(source, target, always_xy=False)
     source_first = source.axis_info[0].direction in {"north", "south"}
 
@@ -79,7 +77,7 @@ def _to_crs(geometry: np.ndarray, source: CRS, target: CRS) -> np.ndarray:
     return shapely.transform(geometry, transform)
 
 
-def _load(path: str, layer: str) -> _Table:
+def _load(path: str, layer: str, id_field: str) -> _Table:
     info = pyogrio.read_info(path, layer=layer)
     frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=info["geometry_type"] is not None)
     fields = {}
@@ -101,7 +99,8 @@ def _load(path: str, layer: str) -> _Table:
     records = values.astype(object).where(values.notna(), None).to_dict("records")
     geometry = frame.geometry.to_numpy() if "geometry" in frame else None
     storage = CRS.from_user_input(frame.crs) if geometry is not None and frame.crs is not None else None
-    return _Table(values, records, {}, geometry, storage,
+    row_of = {str(value): row for row, value in enumerate(values[id_field])}
+    return _Table(values, records, row_of, geometry, storage,
                   shapely.STRtree(geometry) if geometry is not None else None, fields)
 
 
@@ -110,9 +109,7 @@ def table(path: str, layer: str, id_field: str) -> _Table:
     key = (path, layer, Path(path).stat().st_mtime)
     with _LOCK:
         if key not in _TABLES:
-            loaded = _load(path, layer)
-            loaded.row_of = {str(value): row for row, value in enumerate(loaded.frame[id_field])}
-            _TABLES[key] = loaded
+            _TABLES[key] = _load(path, layer, id_field)
         return _TABLES[key]
 
 
@@ -122,7 +119,7 @@ class MemoryProvider(BaseProvider):
     def __init__(self, provider_def: dict) -> None:
         super().__init__(provider_def)
         self.table = table(str(provider_def["data"]["source"]), provider_def["layer"], self.id_field)
-        self.get_fields()
+        self.get_fields()  # pygeoapi's ``fields`` reads what this fills
 
     def get_fields(self) -> dict:
         """Field name -> JSON Schema type (and format for dates), as the layer declares them."""

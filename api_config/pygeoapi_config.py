@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from wijkatlas.api_config.layers import METADATA_FILE
+from wijkatlas.api_config.layers import METADATA_FILE, YEAR_FIELD
 from wijkatlas.errors import ConfigError
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -121,17 +121,15 @@ def _provider(collection: dict, api_dir: Path, postgis: PostGIS | None) -> dict:
         provider["title_field"] = title_field
     if collection["geometry"]:
         provider |= {"crs": OUTPUT_CRS, "storage_crs": RD_NEW}
+    if collection.get("time_field") and (postgis is None or collection["time_field"] != YEAR_FIELD):
+        # pygeoapi's PostgreSQL provider compares datetime with dates and times only, not with whole years
+        provider["time_field"] = collection["time_field"]
     if postgis is None:
         return provider | {
             "name": MEMORY_PROVIDER,
-            "data": {
-                "source_type": "GPKG",
-                "source": str((api_dir / collection["file"]).resolve()),
-                "source_capabilities": {"paging": True},
-                "gdal_ogr_options": {"OGR_GPKG_INTEGRITY_CHECK": "NO", "CPL_DEBUG": "NO"},
-            },
+            "data": {"source": str((api_dir / collection["file"]).resolve())},
             "layer": collection["layer"],
-        } | ({"time_field": collection["time_field"]} if collection.get("time_field") else {})
+        }
     return provider | {
         "name": "PostgreSQL",
         # No password: libpq reads PGPASSWORD or ~/.pgpass, so none ends up in a configuration file.
@@ -139,7 +137,7 @@ def _provider(collection: dict, api_dir: Path, postgis: PostGIS | None) -> dict:
                  "search_path": [postgis.schema]},
         "table": collection["layer"],
         "geom_field": "geom",
-    } | ({"time_field": collection["time_field"]} if collection.get("time_field") else {})
+    }
 
 
 def capabilities(provider: dict) -> tuple[bool, bool]:
