@@ -30,6 +30,7 @@ from wijkatlas.errors import WijkatlasError
 from wijkatlas.indicators.audit import FAR, CountModel, _Problem, audit
 from wijkatlas.indicators.catalog import Catalog, load_catalog
 from wijkatlas.indicators.disclosure import protect
+from wijkatlas.vocabulary import is_suppressed
 
 #: gemeenten on which the plain audit runs beside the batched one
 BASELINE_GEMEENTEN = 3
@@ -104,7 +105,7 @@ def run_disclosure_bench(buurten: int, *, workers: int = 2, progress: Callable[[
     started = time.perf_counter()
     found = audit(public, catalog, areas, workers=workers)
     timings["controle"] = time.perf_counter() - started
-    hidden = int(public["status"].astype("string").str.startswith("geheim").fillna(False).sum())
+    hidden = int(is_suppressed(public["status"]).sum())
 
     first = [f"GM{k:04d}" for k in range(1, min(copies, BASELINE_GEMEENTEN) + 1)]
     sample_areas = areas[areas["gebiedscode"].str[2:6].isin([code[2:] for code in first])]
