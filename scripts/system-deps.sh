@@ -4,10 +4,11 @@
 #   gdal-bin, libgdal-dev    ogrinfo/ogr2ogr for tests, headers to build GDAL's Python bindings
 #   postgresql-15-postgis-3  the database `wijkatlas publish --postgis` is tested against
 #   chromium                 headless browser the viewer tests render in
+#   python3-qgis, qgis-providers  QGIS (3.22) as a headless client of the OGC API in the tests
 #   nodejs, npm              installs the web libraries of package.json
 set -euo pipefail
 
-needed=(gdal-bin libgdal-dev postgresql-15-postgis-3 chromium nodejs npm)
+needed=(gdal-bin libgdal-dev postgresql-15-postgis-3 chromium python3-qgis qgis-providers nodejs npm)
 missing=()
 for package in "${needed[@]}"; do
     case "$package" in
