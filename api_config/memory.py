@@ -174,17 +174,26 @@ class MemoryProvider(BaseProvider):
                 "properties": dict(properties)}
 
 
+def interval(datetime_: str) -> tuple[str | None, str | None]:
+    """The start and end of an RFC 3339 instant or interval; ``None`` for an open end (``..`` or empty)."""
+    start, _, end = datetime_.partition("/") if "/" in datetime_ else (datetime_, "", datetime_)
+    return (None if start in ("", "..") else start), (None if end in ("", "..") else end)
+
+
 def _in_time(values: pd.Series, datetime_: str) -> np.ndarray:
     """Which rows lie in an RFC 3339 instant or interval: whole years (``peiljaar``) as numbers,
     dates and times by the day, the last day included."""
-    start, _, end = datetime_.partition("/") if "/" in datetime_ else (datetime_, "", datetime_)
-    whole_years = pd.api.types.is_integer_dtype(values)
+    start, end = interval(datetime_)
     keep = values.notna().to_numpy().copy()
-    days = None if whole_years else pd.to_datetime(values, utc=True).dt.tz_localize(None).dt.normalize()
-    if start not in ("", ".."):
-        keep &= (values >= int(start[:4])).to_numpy() if whole_years else \
-            (days >= pd.Timestamp(date.fromisoformat(start[:10]))).to_numpy()
-    if end not in ("", ".."):
-        keep &= (values <= int(end[:4])).to_numpy() if whole_years else \
-            (days < pd.Timestamp(date.fromisoformat(end[:10]) + timedelta(days=1))).to_numpy()
+    if pd.api.types.is_integer_dtype(values):
+        if start:
+            keep &= (values >= int(start[:4])).to_numpy()
+        if end:
+            keep &= (values <= int(end[:4])).to_numpy()
+        return keep
+    days = pd.to_datetime(values, utc=True).dt.tz_localize(None).dt.normalize()
+    if start:
+        keep &= (days >= pd.Timestamp(date.fromisoformat(start[:10]))).to_numpy()
+    if end:
+        keep &= (days < pd.Timestamp(date.fromisoformat(end[:10]) + timedelta(days=1))).to_numpy()
     return keep

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from wijkatlas.api_config.layers import METADATA_FILE, YEAR_FIELD
+from wijkatlas.api_config.layers import METADATA_FILE
 from wijkatlas.errors import ConfigError
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -22,6 +22,8 @@ DEFAULT_ITEMS = 100
 MAX_ITEMS = 1000
 #: The provider of the GeoPackage route: every published layer served from memory (see wijkatlas.api_config.memory).
 MEMORY_PROVIDER = "wijkatlas.api_config.memory.MemoryProvider"
+#: The provider of the PostGIS route: pygeoapi's PostgreSQL provider, with datetime on whole years too.
+POSTGRES_PROVIDER = "wijkatlas.api_config.postgres.YearAwarePostgreSQLProvider"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 #: The collection whose features are titled by this column in pygeoapi's HTML pages.
 TITLE_FIELDS = ("buurtnaam", "wijknaam", "gemeentenaam", "aanbieder", "titel", "kavelnummer")
@@ -121,8 +123,7 @@ def _provider(collection: dict, api_dir: Path, postgis: PostGIS | None) -> dict:
         provider["title_field"] = title_field
     if collection["geometry"]:
         provider |= {"crs": OUTPUT_CRS, "storage_crs": RD_NEW}
-    if collection.get("time_field") and (postgis is None or collection["time_field"] != YEAR_FIELD):
-        # pygeoapi's PostgreSQL provider compares datetime with dates and times only, not with whole years
+    if collection.get("time_field"):
         provider["time_field"] = collection["time_field"]
     if postgis is None:
         return provider | {
@@ -131,7 +132,7 @@ def _provider(collection: dict, api_dir: Path, postgis: PostGIS | None) -> dict:
             "layer": collection["layer"],
         }
     return provider | {
-        "name": "PostgreSQL",
+        "name": POSTGRES_PROVIDER,
         # No password: libpq reads PGPASSWORD or ~/.pgpass, so none ends up in a configuration file.
         "data": {"host": postgis.host, "port": postgis.port, "dbname": postgis.dbname, "user": postgis.user,
                  "search_path": [postgis.schema]},
@@ -142,7 +143,7 @@ def _provider(collection: dict, api_dir: Path, postgis: PostGIS | None) -> dict:
 
 def capabilities(provider: dict) -> tuple[bool, bool]:
     """(sortby, datetime) support: sortby only on PostgreSQL; datetime on both, where there is a time field."""
-    return provider["name"] == "PostgreSQL", "time_field" in provider
+    return provider["name"] == POSTGRES_PROVIDER, "time_field" in provider
 
 
 def check_binding(host: str, intern: bool, intern_on_network: bool) -> None:
