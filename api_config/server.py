@@ -20,8 +20,10 @@ from wijkatlas.api_config.pygeoapi_config import (
 )
 from wijkatlas.errors import ConfigError
 
-#: Request-handling threads of the WSGI server.
+#: Request-handling threads per server process.
 THREADS = 4
+#: Seconds a stopping server process gives running requests (kept short: requests take milliseconds).
+GRACE_S = 5
 
 
 def prepare(api_dir: Path, *, host: str, port: int, url: str | None = None, intern: bool = False,
@@ -52,12 +54,41 @@ def create_app(config_path: Path, openapi_path: Path) -> Callable:
     return RequestGuard(APP, rules)
 
 
-def serve(config_path: Path, openapi_path: Path, *, host: str, port: int) -> None:
-    """Serve until interrupted, with waitress."""
-    from waitress import serve as waitress_serve
+def serve(config_path: Path, openapi_path: Path, *, host: str, port: int, workers: int) -> None:
+    """Serve until interrupted: with gunicorn in ``workers`` processes (one per core), or with waitress in
+    this process when ``workers`` is 1 (also where gunicorn does not run, on Windows).
 
-    waitress_serve(create_app(config_path, openapi_path), host=host, port=port, threads=THREADS,
-                   ident="wijkatlas", clear_untrusted_proxy_headers=True)
+    The collections are loaded once before the processes fork, so they share that memory.
+    """
+    if workers < 1:
+        raise ConfigError(f"--werkers {workers}: geef 1 of meer serverprocessen")
+    app = create_app(config_path, openapi_path)
+    if workers == 1:
+        from waitress import serve as waitress_serve
+
+        waitress_serve(app, host=host, port=port, threads=THREADS, ident="wijkatlas",
+                       clear_untrusted_proxy_headers=True)
+        return
+    if os.name != "posix":
+        raise ConfigError("meerdere serverprocessen (gunicorn) kunnen alleen op Linux/macOS; gebruik --werkers 1")
+    _run_gunicorn(app, {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", "workers": workers,
+                        "worker_class": "gthread", "threads": THREADS, "graceful_timeout": GRACE_S,
+                        "accesslog": None, "errorlog": "-", "loglevel": "warning"})
+
+
+def _run_gunicorn(app: Callable, options: dict) -> None:
+    """gunicorn serving an application object made in this process (its documented custom application)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Application(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Callable:
+            return app
+
+    Application().run()
 
 
 def _rules(provider: dict) -> CollectionRules:

@@ -94,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="sta interne lagen toe op een ander adres dan 127.0.0.1")
     serve.add_argument("--postgis", metavar="DSN", help="serveer uit PostGIS (na wijkatlas publish) i.p.v. GeoPackage")
     serve.add_argument("--schema", default="wijkatlas", help="PostGIS-schema (standaard wijkatlas)")
+    serve.add_argument("--werkers", type=int, default=(os.cpu_count() or 1) if os.name == "posix" else 1,
+                       help="serverprocessen, elk met eigen kern (standaard: aantal kernen; 1 op Windows)")
     serve.set_defaults(run=_serve)
 
     publish = commands.add_parser("publish", help="laad de openbare collecties in PostgreSQL/PostGIS")
@@ -308,7 +310,7 @@ def _serve(args: argparse.Namespace) -> int:
     scope = "openbare en interne" if args.intern else "openbare"
     print(f"OGC API met {scope} collecties op http://{args.host}:{args.port}/ (configuratie {config_path});"
           " stoppen met Ctrl+C", file=sys.stderr)
-    serve(config_path, openapi_path, host=args.host, port=args.port)
+    serve(config_path, openapi_path, host=args.host, port=args.port, workers=args.werkers)
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import psutil
 import pyogrio
 import pytest
 import requests
@@ -233,3 +234,15 @@ def test_current_gdal_filters_on_the_id_field(api_url, demo_out):
     code = published(demo_out, "buurten")["buurtcode"].iloc[3]
     served = pyogrio.read_dataframe(f"OAPIF:{api_url}", layer="buurten", where=f"buurtcode = '{code}'")
     assert list(served["buurtcode"]) == [code]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_runs_one_process_per_worker_and_gives_no_version(demo_out, workers):
+    with wijkatlas_server(demo_out, "--werkers", str(workers)) as url:
+        port = url.rsplit(":", 1)[1]
+        server = next(p for p in psutil.process_iter(["cmdline"])
+                      if "serve" in (p.info["cmdline"] or []) and port in (p.info["cmdline"] or []))
+        answer = requests.get(f"{url}/collections/buurten/items", params={"limit": 5}, timeout=30)
+        assert answer.status_code == 200 and len(answer.json()["features"]) == 5
+        assert answer.headers["Server"] in {"wijkatlas", "gunicorn"}  # no version
+        assert len(server.children()) == (0 if workers == 1 else workers)
