@@ -69,7 +69,7 @@ def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], a
         chosen = {spec.id: frames[spec.id] for spec in specs if spec.intern == intern}
         if chosen:
             path = write_store(chosen, api_dir / name)
-            _index_id_fields(path, {spec.id: spec.id_field for spec in specs if spec.intern == intern})
+            index_id_fields(path, {spec.id: spec.id_field for spec in specs if spec.intern == intern})
     gemeente = area.iloc[0]
     metadata = {
         "gemeentecode": gemeente["gemeentecode"],
@@ -128,7 +128,6 @@ def _describe(spec: CollectionSpec, frame: pd.DataFrame, catalog: Catalog, store
     if source is None:
         raise ConfigError(f"collectie {spec.id}: bron {spec.source!r} staat niet in de indicatorcatalogus")
     has_geometry = isinstance(frame, gpd.GeoDataFrame)
-    bounds = (frame if has_geometry else area).to_crs(WGS84_CRS).total_bounds
     time_field = YEAR_FIELD if spec.temporal == "peiljaren" else spec.temporal
     links = [{"type": "text/html", "rel": "license", "title": source.licence,
               "href": LICENCE_URLS.get(source.licence, source.url)}]
@@ -150,15 +149,21 @@ def _describe(spec: CollectionSpec, frame: pd.DataFrame, catalog: Catalog, store
         "licence": source.licence,
         "attribution": source.attribution,
         "owner": source.owner,
-        # rounded outwards, so that every geometry lies inside (/req/core/fc-md-extent)
-        "bbox": [math.floor(float(b) * 1e6) / 1e6 if i < 2 else math.ceil(float(b) * 1e6) / 1e6
-                 for i, b in enumerate(bounds)],
+        "bbox": wgs84_extent(frame if has_geometry else area),
         "temporal": _temporal_extent(spec, frame, store),
         "time_field": time_field if time_field in frame.columns else None,
         "links": links,
         "fields": [column for column in frame.columns if column != "geometry"],
         "features": len(frame),
     }
+
+
+def wgs84_extent(frame: gpd.GeoDataFrame) -> list[float]:
+    """The bounding box in WGS 84, rounded outwards to 6 decimals so that every geometry lies inside
+    (/req/core/fc-md-extent)."""
+    bounds = frame.to_crs(WGS84_CRS).total_bounds
+    return [math.floor(float(b) * 1e6) / 1e6 if i < 2 else math.ceil(float(b) * 1e6) / 1e6
+            for i, b in enumerate(bounds)]
 
 
 def _temporal_extent(spec: CollectionSpec, frame: pd.DataFrame, store: Path) -> list[str] | None:
@@ -175,8 +180,8 @@ def _temporal_extent(spec: CollectionSpec, frame: pd.DataFrame, store: Path) -> 
     return [dates.min().strftime("%Y-%m-%dT00:00:00Z"), dates.max().strftime("%Y-%m-%dT23:59:59Z")]
 
 
-def _index_id_fields(path: Path, id_fields: dict[str, str]) -> None:
-    """Index each layer's id field, which the provider filters on for single items."""
+def index_id_fields(path: Path, id_fields: dict[str, str]) -> None:
+    """Index each layer's id field (a unique index: single items are looked up by it)."""
     with sqlite3.connect(path) as connection:
         for layer, column in id_fields.items():
             connection.execute(f'CREATE UNIQUE INDEX "{layer}_{column}_idx" ON "{layer}" ("{column}")')

@@ -158,7 +158,9 @@ class MemoryProvider(BaseProvider):
             keep &= _in_time(frame[self.time_field], datetime_)
         if bbox and self.table.tree is not None:
             inside = np.zeros(len(frame), dtype=bool)
-            inside[self.table.tree.query(shapely.box(*[float(b) for b in bbox]), predicate="intersects")] = True
+            box = getattr(bbox, "footprint", None)  # the exact box, from wijkatlas.api_config.bbox
+            box = shapely.box(*[float(b) for b in bbox]) if box is None else box
+            inside[self.table.tree.query(box, predicate="intersects")] = True
             keep &= inside
         return np.flatnonzero(keep)
 

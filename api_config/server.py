@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from wijkatlas.api_config import bbox
 from wijkatlas.api_config.guard import CollectionRules, RequestGuard
 from wijkatlas.api_config.html import write_offline_templates
 from wijkatlas.api_config.pygeoapi_config import (
@@ -47,6 +48,8 @@ def create_app(config_path: Path, openapi_path: Path) -> Callable:
     os.environ["PYGEOAPI_CONFIG"] = str(config_path.resolve())
     os.environ["PYGEOAPI_OPENAPI"] = str(openapi_path.resolve())
     from pygeoapi.flask_app import APP, CONFIG
+
+    bbox.install()
 
     if CONFIG["server"]["url"] != yaml.safe_load(config_path.read_text(encoding="utf-8"))["server"]["url"]:
         raise RuntimeError("pygeoapi is in dit proces al met een andere configuratie gestart")

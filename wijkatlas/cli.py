@@ -135,10 +135,15 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--data", type=Path, default=Path("out/bench"), help="map voor de gegenereerde gegevens")
     bench.set_defaults(run=_bench)
 
-    bench_api = commands.add_parser("bench-api", help="meet verzoeken/s en latentie van de OGC API op loopback")
+    bench_api = commands.add_parser(
+        "bench-api", help="meet de OGC API onder belasting op landelijke omvang, naast pygeoapi en tipg")
     bench_api.add_argument("--out", type=Path, default=settings.DEFAULT_OUT_DIR, help="map van het datapakhuis")
-    bench_api.add_argument("--verzoeken", type=int, default=500, help="aantal verzoeken (standaard 500)")
-    bench_api.add_argument("--clients", type=int, default=2, help="gelijktijdige clients (standaard 2)")
+    bench_api.add_argument("--buurten", type=int, default=14_500, help="aantal buurten (standaard 14 500)")
+    bench_api.add_argument("--verzoeken", type=int, default=200, help="verzoeken per soort en aantal clients (200)")
+    bench_api.add_argument("--werkers", type=int, default=os.cpu_count() or 1,
+                           help="processen per server (standaard: aantal kernen)")
+    bench_api.add_argument("--servers", nargs="+", default=["wijkatlas", "pygeoapi", "tipg"],
+                           choices=["wijkatlas", "pygeoapi", "tipg"], help="welke servers (standaard alle drie)")
     bench_api.set_defaults(run=_bench_api)
 
     bench_openbaar = commands.add_parser(
@@ -383,9 +388,10 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _bench_api(args: argparse.Namespace) -> int:
-    from wijkatlas.api_config.bench import bench_api
+    from wijkatlas.bench_api import bench_api
 
-    print(bench_api(args.out, total=args.verzoeken, concurrency=args.clients))
+    print(bench_api(args.out, buurten=args.buurten, total=args.verzoeken, workers=args.werkers,
+                    servers=args.servers))
     return 0
 
 

@@ -5,11 +5,13 @@ The OGC CITE suite (Java) cannot run here; these tests make its checks against t
 
 from __future__ import annotations
 
+import numpy as np
 import pyogrio
 import pytest
 import requests
+import shapely
 
-from wijkatlas.api_config.pygeoapi_config import CRS84, MAX_ITEMS, RD_NEW
+from wijkatlas.api_config.pygeoapi_config import CRS84, MAX_ITEMS, RD_NEW, WGS84
 
 SPATIAL = ["gemeente", "wijken", "buurten", "sportvoorzieningen", "kavels", "meldingen_buurt"]
 
@@ -50,6 +52,27 @@ def test_req_core_fc_bbox_definition_takes_six_numbers(api_url):
     flat = get(f"{api_url}/collections/buurten/items", f="json", bbox="6.5,52.45,6.56,52.52").json()
     tall = get(f"{api_url}/collections/buurten/items", f="json", bbox="6.5,52.45,-10,6.56,52.52,100").json()
     assert {f["id"] for f in tall["features"]} == {f["id"] for f in flat["features"]} != set()
+
+
+@pytest.mark.parametrize("collection", ["buurten", "kavels"])
+@pytest.mark.parametrize("bbox_crs", [CRS84, WGS84, RD_NEW])
+def test_req_core_fc_bbox_response_selects_exactly_what_intersects_the_box(api_url, demo_out, collection, bbox_crs):
+    """Every feature that intersects the box and no other, in the box's own CRS: also near the corners of a
+    CRS84 box, which is turned against RD New (the storage CRS)."""
+    published = pyogrio.read_dataframe(demo_out / "api" / "openbaar.gpkg", layer=collection)
+    id_field = {"buurten": "buurtcode", "kavels": "kavelnummer"}[collection]
+    in_box_crs = published.to_crs("EPSG:28992" if bbox_crs == RD_NEW else "OGC:CRS84")
+    rng = np.random.default_rng(7)
+    minx, miny, maxx, maxy = in_box_crs.total_bounds
+    for _ in range(6):
+        width = rng.uniform(0.1, 0.4) * (maxx - minx)
+        x0, y0 = rng.uniform(minx, maxx - width), rng.uniform(miny, maxy - width)
+        box = (x0, y0, x0 + width, y0 + width)
+        expected = set(in_box_crs.loc[in_box_crs.intersects(shapely.box(*box)), id_field])
+        numbers = (box[1], box[0], box[3], box[2]) if bbox_crs == WGS84 else box  # EPSG:4326: latitude first
+        answer = get(f"{api_url}/collections/{collection}/items", f="json", limit=MAX_ITEMS, **{
+            "bbox": ",".join(f"{n:.9f}" for n in numbers), "bbox-crs": bbox_crs}).json()
+        assert {f["properties"][id_field] for f in answer["features"]} == expected, box
 
 
 def test_req_core_fc_bbox_response_on_a_table_without_geometry(api_url):
