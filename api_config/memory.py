@@ -30,6 +30,8 @@ import shapely
 from pygeoapi.provider.base import BaseProvider, ProviderItemNotFoundError
 from pyproj import CRS, Transformer
 
+from wijkatlas.api_config.pygeoapi_config import CRS84
+
 #: layers read so far in this process: (path, layer, modification time) -> table
 _TABLES: dict[tuple[str, str, float], _Table] = {}
 _LOCK = threading.Lock()
@@ -105,12 +107,17 @@ def _load(path: str, layer: str, id_field: str) -> _Table:
 
 
 def table(path: str, layer: str, id_field: str) -> _Table:
-    """The layer in memory, read once per process (again only when the file changes)."""
+    """The layer in memory, read once per process (again only when the file changes), with its GeoJSON in CRS84."""
     key = (path, layer, Path(path).stat().st_mtime)
     with _LOCK:
-        if key not in _TABLES:
-            _TABLES[key] = _load(path, layer, id_field)
-        return _TABLES[key]
+        loaded = _TABLES.get(key)
+    if loaded is None:
+        loaded = _load(path, layer, id_field)
+        if loaded.geometry is not None:
+            loaded.geojson(CRS84)  # what is served without crs=, ready before a server forks its workers
+        with _LOCK:
+            loaded = _TABLES.setdefault(key, loaded)
+    return loaded
 
 
 class MemoryProvider(BaseProvider):

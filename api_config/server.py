@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -74,6 +75,7 @@ def serve(config_path: Path, openapi_path: Path, *, host: str, port: int, worker
         return
     if os.name != "posix":
         raise ConfigError("meerdere serverprocessen (gunicorn) kunnen alleen op Linux/macOS; gebruik --werkers 1")
+    gc.freeze()  # the loaded collections stay out of the collector's way, so the workers keep sharing their pages
     _run_gunicorn(app, {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", "workers": workers,
                         "worker_class": "gthread", "threads": THREADS, "graceful_timeout": GRACE_S,
                         "accesslog": None, "errorlog": "-", "loglevel": "warning"})
