@@ -390,7 +390,7 @@ def _bench(args: argparse.Namespace) -> int:
 def _bench_api(args: argparse.Namespace) -> int:
     from wijkatlas.bench_api import bench_api
 
-    print(bench_api(args.out, buurten=args.buurten, total=args.verzoeken, workers=args.werkers,
+    print(bench_api(args.out, args.out / "bench-api", buurten=args.buurten, total=args.verzoeken, workers=args.werkers,
                     servers=args.servers))
     return 0
 
