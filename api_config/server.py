@@ -78,7 +78,8 @@ def serve(config_path: Path, openapi_path: Path, *, host: str, port: int, worker
     gc.freeze()  # the loaded collections stay out of the collector's way, so the workers keep sharing their pages
     _run_gunicorn(app, {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", "workers": workers,
                         "worker_class": "gthread", "threads": THREADS, "graceful_timeout": GRACE_S,
-                        "accesslog": None, "errorlog": "-", "loglevel": "warning"})
+                        "accesslog": None, "errorlog": "-", "loglevel": "warning",
+                        "control_socket_disable": True})  # no socket in ~/.gunicorn shared by every server
 
 
 def _run_gunicorn(app: Callable, options: dict) -> None:

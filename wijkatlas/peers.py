@@ -125,7 +125,7 @@ def stock_pygeoapi(config_path: Path, folder: Path, *, port: int, workers: int,
     env = os.environ | {"PYGEOAPI_CONFIG": str(stock_config), "PYGEOAPI_OPENAPI": str(stock_openapi)}
     subprocess.run([str(bin_dir / "pygeoapi"), "openapi", "generate", str(stock_config),
                     "--output-file", str(stock_openapi)], check=True, env=env, capture_output=True)
-    command = [str(bin_dir / "gunicorn"), "--workers", str(workers), "--worker-class", "gthread",
+    command = [str(bin_dir / "gunicorn"), "--workers", str(workers), "--worker-class", "gthread", "--no-control-socket",
                "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "pygeoapi.flask_app:APP"]
     base = f"http://127.0.0.1:{port}"
     with running(command, f"{base}/conformance?f=json", folder / "stock-pygeoapi.log", env) as process:
