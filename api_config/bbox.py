@@ -34,8 +34,9 @@ def _transformer(from_crs: str, to_crs: str) -> Transformer:
 
 
 def transform_bbox(bbox: list, from_crs: str, to_crs: str) -> list:
-    """``bbox`` (in ``from_crs``, its axis order) as a :class:`StorageBox` in ``to_crs`` (pygeoapi's signature)."""
-    corners = [float(bbox[i]) for i in ((0, 1, 3, 4) if len(bbox) == 6 else (0, 1, 2, 3))]
+    """``bbox`` (4 numbers in ``from_crs``, its axis order; the request guard passes a 3D bbox as its 2D
+    footprint) as a :class:`StorageBox` in ``to_crs`` (pygeoapi's signature)."""
+    corners = [float(b) for b in bbox]
     box = shapely.box(*corners)
     if from_crs != to_crs:
         edge = max(corners[2] - corners[0], corners[3] - corners[1]) / EDGE_POINTS

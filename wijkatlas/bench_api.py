@@ -96,15 +96,17 @@ class LoadResult:
         return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[round(share * 100) - 1]
 
 
+_TO_CRS84 = Transformer.from_crs(RD_CRS, "OGC:CRS84", always_xy=True)
+
+
 def _offset(rng: np.random.Generator, sample: Sample, page: int) -> int:
     return int(rng.integers(0, max(1, sample.features - page + 1)))
 
 
 def _bbox(rng: np.random.Generator, sample: Sample) -> str:
     x, y = sample.centres[rng.integers(0, len(sample.centres))]
-    to_wgs84 = Transformer.from_crs(RD_CRS, "OGC:CRS84", always_xy=True)
-    west, south = to_wgs84.transform(x - BBOX_SIDE_M / 2, y - BBOX_SIDE_M / 2)
-    east, north = to_wgs84.transform(x + BBOX_SIDE_M / 2, y + BBOX_SIDE_M / 2)
+    west, south = _TO_CRS84.transform(x - BBOX_SIDE_M / 2, y - BBOX_SIDE_M / 2)
+    east, north = _TO_CRS84.transform(x + BBOX_SIDE_M / 2, y + BBOX_SIDE_M / 2)
     return f"{west:.6f},{south:.6f},{east:.6f},{north:.6f}"
 
 
