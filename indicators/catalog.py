@@ -19,7 +19,7 @@ from wijkatlas.vocabulary import LEVEL_NAMES
 
 DEFAULT_CATALOG = Path(__file__).with_name("catalog.toml")
 LEVELS = LEVEL_NAMES
-SECTIONS = {"defaults", "sources", "sets", "basis", "disclosure", "indicator"}
+SECTIONS = {"defaults", "sources", "sets", "basis", "disclosure", "indicator", "signals", "similar_areas"}
 TERM_KINDS = ("set", "cbs", "area", "raster", "indicator", "located")
 #: what a basis figure (tested by disclosure rules) may be: not another indicator, which is computed later
 BASIS_KINDS = ("set", "cbs", "area", "located")
@@ -27,8 +27,16 @@ TERM_KEYS = set(TERM_KINDS) | {"field", "where", "where_contains", "where_range"
 INDICATOR_KEYS = {
     "title", "description", "theme", "unit", "kind", "numerator", "denominator", "value", "weight", "origins",
     "targets", "factor", "radius_m", "additive", "higher_is_better", "disclosure", "disclosure_min", "sources",
-    "owner", "levels", "peiljaren", "viewers",
+    "owner", "levels", "peiljaren", "viewers", "streefwaarde", "referentiewaarde",
 }
+TARGET_KEYS = {"value", "year", "direction", "source", "areas"}
+#: how a target is met, and how the profile says it
+TARGET_DIRECTIONS = {"at_most": "hoogstens", "at_least": "minstens"}
+SIGNAL_KEYS = {"z", "min_indicators", "min_inhabitants", "population", "trend_years", "trend_min_change_pct"}
+SIMILARITY_KEYS = {"features", "k"}
+#: what a gemeente's own additions to a shared catalog (``[indicators] local``) may set
+LOCAL_INDICATOR_KEYS = {"streefwaarde", "referentiewaarde", "owner"}
+LOCAL_SOURCE_KEYS = {"owner", "feedback"}
 TERM_SLOTS = {"numerator", "denominator", "value", "weight", "origins", "targets"}
 RULE_KEYS = {"description", "round_to", "round_teller", "round_noemer", "min", "secret_range", "min_count",
              "min_records", "protection"}
@@ -96,6 +104,71 @@ class Source:
     licence: str
     attribution: str
     url: str = ""
+    #: where users report an error in the source (an e-mail address or a web form)
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A policy target (kadernota): stay at or below (``at_most``) or reach (``at_least``) ``value`` by ``year``.
+
+    ``areas`` holds targets of single areas by gebiedscode (a wijk's also holds for its
+    buurten without their own); the others share ``value``.
+    """
+
+    value: float
+    year: int
+    direction: str
+    source: str
+    areas: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    def value_for(self, gebiedscode: str) -> float:
+        """The target of one area."""
+        wijkcode = "WK" + gebiedscode[2:8] if gebiedscode.startswith("BU") else gebiedscode  # CBS: BU + wijk digits
+        return float(self.areas.get(gebiedscode, self.areas.get(wijkcode, self.value)))
+
+    def missed(self, value: float, gebiedscode: str) -> bool:
+        """Whether ``value`` lies on the wrong side of the area's target."""
+        target = self.value_for(gebiedscode)
+        return value > target if self.direction == "at_most" else value < target
+
+    def describe(self, gebiedscode: str) -> str:
+        """The target in words, e.g. "hoogstens 30 in 2026 (Kadernota 2025)"."""
+        return (f"{TARGET_DIRECTIONS[self.direction]} {self.value_for(gebiedscode):g} in {self.year}"
+                + (f" ({self.source})" if self.source else "")).replace(".", ",")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A value to compare with from outside the build (e.g. Nederland according to CBS)."""
+
+    value: float
+    label: str
+
+
+@dataclass(frozen=True)
+class SignalRules:
+    """When an area is signalled (early warning); ``[signals]`` in the catalog."""
+
+    #: an indicator deviates unfavourably at this many standard deviations from the mean of the level
+    z: float = 1.0
+    #: ... on at least this many indicators of one theme
+    min_indicators: int = 2
+    #: areas with fewer inhabitants (``population``, an indicator) are not signalled: their rates say little
+    min_inhabitants: int = 500
+    population: str = "inwoners"
+    #: a trend signal: this many year-on-year changes in a row unfavourable ...
+    trend_years: int = 2
+    #: ... adding up to at least this many percent of the first value
+    trend_min_change_pct: float = 10.0
+
+
+@dataclass(frozen=True)
+class SimilarityRules:
+    """Which structural indicators make areas similar, and how many similar areas each gets; ``[similar_areas]``."""
+
+    features: tuple[str, ...] = ()
+    k: int = 5
 
 
 @dataclass(frozen=True)
@@ -120,6 +193,8 @@ class Indicator:
     peiljaren: tuple[int, ...] | None
     #: the maps that show it as context besides the gebiedsprofiel (e.g. ``sport``)
     viewers: tuple[str, ...] = ()
+    target: Target | None = None
+    reference: Reference | None = None
 
     @property
     def licence(self) -> str:
@@ -141,6 +216,8 @@ class Catalog:
     basis: MappingProxyType
     rules: MappingProxyType
     sources: MappingProxyType
+    signals: SignalRules = SignalRules()
+    similarity: SimilarityRules = SimilarityRules()
 
     def ordered(self) -> list[Indicator]:
         """Indicators in dependency order: one that uses another comes after it."""
@@ -159,26 +236,27 @@ class Catalog:
         return [self.indicators[i] for i in order]
 
 
-def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
-    """Read and validate a catalog.
+def load_catalog(path: Path = DEFAULT_CATALOG, local: Path | None = None) -> Catalog:
+    """Read and validate a catalog, with a gemeente's own additions (``local``) laid over it.
+
+    ``local`` holds what differs per gemeente for a shared catalog: kadernota
+    targets, reference values and owners per indicator (``[indicator.<id>]``),
+    owners and feedback addresses per source (``[sources.<key>]``).
 
     Raises
     ------
     CatalogError
         Listing every unknown key, missing or unknown reference, invalid rule and dependency cycle.
     """
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"indicatorcatalogus {path} niet gevonden") from None
-    except tomllib.TOMLDecodeError as error:
-        raise CatalogError(f"{path}: geen geldige TOML: {error}") from error
+    raw = _read_toml(path, "indicatorcatalogus")
+    if local is not None:
+        raw = _overlay(raw, _read_toml(local, "catalogusaanvulling"), local)
     problems: list[str] = []
     _unknown(problems, "", raw, SECTIONS)
     defaults = raw.get("defaults", {})
 
     sources = {key: Source(key, s.get("title", key), s.get("owner", ""), s.get("licence", ""), s.get("attribution", ""),
-                           s.get("url", "")) for key, s in raw.get("sources", {}).items()}
+                           s.get("url", ""), s.get("feedback", "")) for key, s in raw.get("sources", {}).items()}
     for key, source in sources.items():
         if not source.licence:
             problems.append(f"sources.{key}: licence ontbreekt")
@@ -222,9 +300,90 @@ def load_catalog(path: Path = DEFAULT_CATALOG) -> Catalog:
                 problems.append(f"indicator.{indicator.id}.{slot}: indicator '{term.name}' bestaat niet")
     problems += _cycles(indicators)
     problems += _rounding_gaps(indicators, basis)
+    signals = _signal_rules(problems, raw.get("signals", {}), indicators)
+    similarity = _similarity_rules(problems, raw.get("similar_areas", {}), indicators)
     if problems:
         raise CatalogError(f"{path}: {len(problems)} probleem/problemen: " + "; ".join(problems))
-    return Catalog(*(MappingProxyType(m) for m in (indicators, sets, basis, rules, sources)))
+    return Catalog(*(MappingProxyType(m) for m in (indicators, sets, basis, rules, sources)),
+                   signals=signals, similarity=similarity)
+
+
+def _read_toml(path: Path, what: str) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"{what} {path} niet gevonden") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogError(f"{path}: geen geldige TOML: {error}") from error
+
+
+def _overlay(raw: dict, local: dict, path: Path) -> dict:
+    """The catalog with a gemeente's own targets, reference values, owners and feedback addresses."""
+    problems: list[str] = []
+    _unknown(problems, "", local, {"indicator", "sources"})
+    merged = {**raw, "indicator": dict(raw.get("indicator", {})), "sources": dict(raw.get("sources", {}))}
+    for section, allowed in (("indicator", LOCAL_INDICATOR_KEYS), ("sources", LOCAL_SOURCE_KEYS)):
+        for key, entry in local.get(section, {}).items():
+            if key not in merged[section]:
+                problems.append(f"{section}.{key} staat niet in de catalogus")
+                continue
+            _unknown(problems, f"{section}.{key}", entry, allowed)
+            merged[section][key] = {**merged[section][key], **entry}
+    if problems:
+        raise CatalogError(f"{path}: {len(problems)} probleem/problemen: " + "; ".join(problems))
+    return merged
+
+
+def _signal_rules(problems: list[str], entry: dict, indicators: dict[str, Indicator]) -> SignalRules:
+    _unknown(problems, "signals", entry, SIGNAL_KEYS)
+    rules = SignalRules(**{k: v for k, v in entry.items() if k in SIGNAL_KEYS})
+    for key in SIGNAL_KEYS - {"population"}:
+        value = getattr(rules, key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            problems.append(f"signals.{key}: {value!r} is geen positief getal")
+    if "population" in entry and rules.population not in indicators:
+        problems.append(f"signals.population: indicator '{rules.population}' bestaat niet")
+    return rules
+
+
+def _similarity_rules(problems: list[str], entry: dict, indicators: dict[str, Indicator]) -> SimilarityRules:
+    _unknown(problems, "similar_areas", entry, SIMILARITY_KEYS)
+    features = tuple(entry.get("features", ()))
+    for feature in features:
+        if feature not in indicators:
+            problems.append(f"similar_areas.features: indicator '{feature}' bestaat niet")
+    k = entry.get("k", SimilarityRules.k)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        problems.append(f"similar_areas.k: {k!r} is geen geheel getal van minstens 1")
+    return SimilarityRules(features, k)
+
+
+def _target(problems: list[str], where: str, entry: object) -> Target | None:
+    if not isinstance(entry, dict):
+        problems.append(f"{where}: moet een tabel zijn, bv. {{ value = 30, year = 2026, direction = \"at_most\" }}")
+        return None
+    before = len(problems)
+    _unknown(problems, where, entry, TARGET_KEYS)
+    direction = entry.get("direction")
+    if direction not in TARGET_DIRECTIONS:
+        problems.append(f"{where}.direction: {direction!r} moet een van {sorted(TARGET_DIRECTIONS)} zijn")
+    values = [entry.get("value"), *dict(entry.get("areas", {})).values()]
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
+        problems.append(f"{where}: value en areas moeten getallen zijn")
+    if not isinstance(entry.get("year"), int):
+        problems.append(f"{where}.year: geef het jaar waarin de streefwaarde gehaald moet zijn")
+    if len(problems) > before:
+        return None
+    return Target(float(entry["value"]), int(entry["year"]), str(direction), str(entry.get("source", "")),
+                  MappingProxyType({str(k): float(v) for k, v in entry.get("areas", {}).items()}))
+
+
+def _reference(problems: list[str], where: str, entry: object) -> Reference | None:
+    if not isinstance(entry, dict) or set(entry) != {"value", "label"} or isinstance(entry["value"], bool) \
+            or not isinstance(entry["value"], int | float):
+        problems.append(f"{where}: geef {{ value = <getal>, label = \"Nederland 2024 (CBS)\" }}")
+        return None
+    return Reference(float(entry["value"]), str(entry["label"]))
 
 
 def _indicator(problems, indicator_id, entry, defaults, sets, rules, sources, basis) -> Indicator | None:
@@ -259,6 +418,9 @@ def _indicator(problems, indicator_id, entry, defaults, sets, rules, sources, ba
     levels = tuple(entry.get("levels", defaults.get("levels", LEVELS)))
     if not set(levels) <= set(LEVELS):
         problems.append(f"{where}: levels {list(levels)} moeten uit {list(LEVELS)} komen")
+    target = _target(problems, f"{where}.streefwaarde", entry["streefwaarde"]) if "streefwaarde" in entry else None
+    reference = (_reference(problems, f"{where}.referentiewaarde", entry["referentiewaarde"])
+                 if "referentiewaarde" in entry else None)
     if rule is None or unknown_sources:
         return None
     return Indicator(
@@ -270,7 +432,7 @@ def _indicator(problems, indicator_id, entry, defaults, sets, rules, sources, ba
         sources=tuple(sources[s] for s in entry.get("sources", [])),
         owner=entry.get("owner", defaults.get("owner", "")), levels=levels,
         peiljaren=tuple(entry["peiljaren"]) if "peiljaren" in entry else None,
-        viewers=tuple(entry.get("viewers", ())),
+        viewers=tuple(entry.get("viewers", ())), target=target, reference=reference,
     )
 
 

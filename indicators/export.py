@@ -92,9 +92,9 @@ def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: 
                 spreadsheet_safe(table).to_excel(writer, sheet_name=LEVEL_TITLES[niveau], index=False)
                 spreadsheet_safe(definitions).to_excel(writer, sheet_name="Definities", index=False)
                 spreadsheet_safe(quality).to_excel(writer, sheet_name="Datakwaliteit", index=False)
-                if niveau == "wijk":
-                    spreadsheet_safe(products[f"signalering_{variant}"]).to_excel(
-                        writer, sheet_name="Signalering", index=False)
+                flagged = products[f"signalering_{variant}"]
+                spreadsheet_safe(flagged[flagged["niveau"] == niveau]).to_excel(
+                    writer, sheet_name="Signalering", index=False)
             csv = folder / f"indicatoren_{niveau}.csv"
             spreadsheet_safe(dutch_text(table)).to_csv(csv, sep=";", index=False, encoding="utf-8-sig")
             written += [xlsx, csv]

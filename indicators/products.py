@@ -13,10 +13,12 @@ import pandas as pd
 
 from wijkatlas.indicators.availability import Availability, availability
 from wijkatlas.indicators.catalog import Catalog
-from wijkatlas.indicators.compare import compare, signalering
+from wijkatlas.indicators.compare import compare
 from wijkatlas.indicators.disclosure import protect, status_text
 from wijkatlas.indicators.engine import basis_figures, compute_indicators
 from wijkatlas.indicators.formulas import is_total
+from wijkatlas.indicators.signals import signals
+from wijkatlas.indicators.similar import similar_areas
 from wijkatlas.indicators.terms import Datapakhuis
 from wijkatlas.vocabulary import LEVELS, latest_peiljaar
 
@@ -37,7 +39,8 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
         ``indicatoren_<niveau>_<variant>`` (one row per area with geometry, one
         column per indicator in its latest peiljaar; openbaar adds
         ``<indicator>__status``), ``indicator_definities``, ``indicator_kwaliteit``
-        and ``signalering_<variant>``.
+        ``signalering_<variant>`` (signals with their rule), ``vergelijkbare_gebieden_<variant>``
+        and ``streefwaarden_<variant>`` (each area's target and whether its latest figure meets it).
     """
     available = availability(store, catalog)
     figures = compute_indicators(store, catalog, available)
@@ -56,7 +59,9 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
         products[f"indicatoren_lang_{variant}"] = compared[columns].reset_index(drop=True)
         for niveau in LEVELS:
             products[f"indicatoren_{niveau}_{variant}"] = _wide(store, compared, niveau, with_status=variant == "openbaar")
-        products[f"signalering_{variant}"] = signalering(compared, catalog, store.areas)
+        products[f"signalering_{variant}"] = signals(compared, catalog)
+        products[f"vergelijkbare_gebieden_{variant}"] = similar_areas(compared, catalog)
+        products[f"streefwaarden_{variant}"] = targets(compared, catalog)
     products["indicator_definities"] = definitions(catalog, figures, available)
     products["indicator_kwaliteit"] = quality(store, catalog, figures, built_at=built_at)
     return products
@@ -75,6 +80,25 @@ def _wide(store: Datapakhuis, compared: pd.DataFrame, niveau: str, *, with_statu
     return gpd.GeoDataFrame(wide, geometry="geometry", crs=areas.crs)
 
 
+def targets(compared: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Per targeted indicator and area: its kadernota target, the latest figure and whether it meets the target."""
+    rows = []
+    for indicator in catalog.indicators.values():
+        target = indicator.target
+        if target is None:
+            continue
+        latest = latest_peiljaar(compared[compared["indicator"] == indicator.id])
+        for row in latest.itertuples():
+            known = pd.notna(row.waarde)
+            rows.append({"indicator": indicator.id, "niveau": row.niveau, "gebiedscode": row.gebiedscode,
+                         "peiljaar": int(row.peiljaar), "waarde": row.waarde,
+                         "streefwaarde": target.value_for(row.gebiedscode), "streefjaar": target.year,
+                         "richting": target.direction, "omschrijving": target.describe(row.gebiedscode),
+                         "gehaald": (not target.missed(row.waarde, row.gebiedscode)) if known else None})
+    return pd.DataFrame(rows, columns=["indicator", "niveau", "gebiedscode", "peiljaar", "waarde", "streefwaarde",
+                                       "streefjaar", "richting", "omschrijving", "gehaald"])
+
+
 def definitions(catalog: Catalog, figures: pd.DataFrame, available: Availability) -> pd.DataFrame:
     """The catalog as a table: what each indicator means, where it comes from, how it is protected,
     and whether this build could compute it (``beschikbaarheid``: empty, or "niet beschikbaar — …")."""
@@ -87,6 +111,11 @@ def definitions(catalog: Catalog, figures: pd.DataFrame, available: Availability
             "thema": indicator.theme, "eenheid": indicator.unit, "soort": indicator.kind,
             "hoger_is_beter": {True: "ja", False: "nee", None: "neutraal"}[indicator.higher_is_better],
             "bronnen": "; ".join(s.title for s in indicator.sources), "eigenaar": indicator.owner,
+            "broneigenaren": "; ".join(f"{s.title}: {s.owner}" for s in indicator.sources),
+            "terugmelden": "; ".join(f"{s.title}: {s.feedback}" for s in indicator.sources if s.feedback),
+            "streefwaarde": indicator.target.describe("") if indicator.target else "",
+            "referentiewaarde": (f"{indicator.reference.value:g} ({indicator.reference.label})".replace(".", ",")
+                                 if indicator.reference else ""),
             "licentie": indicator.licence, "bronvermelding": indicator.attribution,
             "niveaus": ", ".join(available.levels.get(indicator.id, indicator.levels)), "peiljaren": years.get(indicator.id, ""),
             "geheimhouding": rule.name, "geheimhouding_regel": rule.description,

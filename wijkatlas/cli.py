@@ -193,7 +193,7 @@ def _build(config_path: Path, out: Path) -> int:
         print(message, file=sys.stderr)
 
     config = load_config(config_path)
-    catalog = load_catalog(config.catalog)
+    catalog = load_catalog(config.catalog, config.local_catalog)
     for line in recover(out) if out.is_dir() else []:
         progress(line)
     progress(f"Datapakhuis bouwen voor {config.gemeentenaam} ({config.gemeentecode}) uit {config_path}"

@@ -54,6 +54,8 @@ class BuildConfig(Sources):
     path: Path
     #: the indicator catalog to compute
     catalog: Path
+    #: the gemeente's own additions to it: kadernota targets, reference values, owners, feedback addresses
+    local_catalog: Path | None
     #: peiljaar of snapshot sources (BAG, undated registrations); default the latest kerncijfers peiljaar
     peiljaar: int
     compute: ComputeSettings = ComputeSettings()
@@ -121,8 +123,9 @@ def load_config(path: Path) -> BuildConfig:
         if registration is not None:
             registrations.append(registration)
     indicators = raw.get("indicators", {})
-    checker.keys("indicators", indicators, allowed={"catalog", "peiljaar"}, required=set())
+    checker.keys("indicators", indicators, allowed={"catalog", "local", "peiljaar"}, required=set())
     catalog = base / indicators["catalog"] if "catalog" in indicators else DEFAULT_CATALOG
+    local_catalog = base / indicators["local"] if "local" in indicators else None
     peiljaar = indicators.get("peiljaar", max(years, default=date.today().year))
     if not isinstance(peiljaar, int) or isinstance(peiljaar, bool):
         checker.problem(f"indicators.peiljaar is '{peiljaar}' maar moet een jaartal zijn, bv. 2024")
@@ -138,7 +141,8 @@ def load_config(path: Path) -> BuildConfig:
         path=path, gemeentecode=code, gemeentenaam=str(gemeente["naam"]), gebieden=gebieden,
         kerncijfers=tuple(sorted(kerncijfers, key=lambda k: k.peiljaar)),
         bag=base / bag["file"] if bag is not None else None, bag_layer=bag.get("layer") if bag else None,
-        rasters=tuple(rasters), registrations=tuple(registrations), catalog=catalog, peiljaar=peiljaar,
+        rasters=tuple(rasters), registrations=tuple(registrations), catalog=catalog,
+        local_catalog=local_catalog, peiljaar=peiljaar,
         compute=compute,
     )
 

@@ -1,9 +1,6 @@
 import pandas as pd
 
-from wijkatlas.indicators.catalog import load_catalog
-from wijkatlas.indicators.compare import compare, signalering
-
-from helpers import SMALL_CATALOG as CATALOG
+from wijkatlas.indicators.compare import compare
 
 
 def frame(rows):
@@ -29,20 +26,3 @@ def test_index_rank_z_score_and_changes():
 def test_counts_get_no_index():
     rows = [("n", 2024, "gemeente", "G", 100.0), ("n", 2024, "wijk", "A", 40.0)]
     assert compare(frame(rows), "G", totals={"n"})["index"].isna().all()
-
-
-def test_signalering_needs_several_unfavourable_indicators_of_one_theme(small_store):
-    catalog = load_catalog(CATALOG)  # 'meldingen' and 'afstand' have a direction (lower is better)
-    rows = []
-    for indicator in ("meldingen", "afstand"):
-        rows += [(indicator, 2024, "wijk", "WK000100", 30.0), (indicator, 2024, "wijk", "WK000101", 10.0)]
-    compared = compare(frame(rows + [("meldingen", 2024, "gemeente", "GM0001", 20.0)]), "GM0001", totals=set())
-    flagged = signalering(compared, catalog, small_store.areas)
-    # each theme here has one directed indicator, so nothing reaches the threshold of two
-    assert flagged.empty
-    rows += [("meldingen", 2024, "wijk", "WK000100", 30.0)]
-    catalog_two = load_catalog(CATALOG)
-    object.__setattr__(catalog_two.indicators["afstand"], "theme", "leefbaarheid")
-    flagged = signalering(compare(frame(rows[:4]), "GM0001", totals=set()), catalog_two, small_store.areas)
-    assert flagged[["wijkcode", "thema", "aantal_ongunstig"]].values.tolist() == [["WK000100", "leefbaarheid", 2]]
-    assert "minstens 2 indicatoren" in flagged["regel"].iloc[0]

@@ -1,0 +1,142 @@
+"""Signalering (early warning): areas that deviate, worsen or miss their target, each with its rule in plain Dutch.
+
+Three rules, all computed from one variant's figures (the openbaar signals only
+from published figures, so they reveal nothing hidden), for wijken and buurten
+with at least ``min_inhabitants`` inhabitants — the rates of a bedrijventerrein
+with a hundred inhabitants say little about its residents:
+
+* ``afwijking``: on at least ``min_indicators`` directed indicators of one theme
+  the area is at least ``z`` standard deviations worse than the mean of the
+  areas of its level (areas under the minimum left out of mean and spread);
+* ``trend``: an indicator worsened ``trend_years`` years in a row, by at least
+  ``trend_min_change_pct`` % of its first value over those years;
+* ``streefwaarde``: the latest value is on the wrong side of the indicator's
+  kadernota target (also at gemeente level).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from wijkatlas.indicators.catalog import Catalog, SignalRules
+from wijkatlas.indicators.profile import format_number
+from wijkatlas.vocabulary import LEVELS, latest_peiljaar
+
+SIGNAL_COLUMNS = ["niveau", "gebiedscode", "gebiedsnaam", "soort", "thema", "peiljaar", "indicatoren", "toelichting",
+                  "regel"]
+#: the levels deviation and trend are judged on (targets also hold for the gemeente)
+AREA_LEVELS = ("wijk", "buurt")
+
+
+def rule_texts(rules: SignalRules, *, with_minimum: bool = True) -> dict[str, str]:
+    """Every rule in a sentence a council member can check, by kind of signal.
+
+    ``with_minimum`` is false when the build has no population figures: then every area counts, and the rule says so.
+    """
+    minimum = f"met minstens {rules.min_inhabitants} inwoners" if with_minimum else "(zonder minimum aantal inwoners)"
+    z = f"{rules.z:g}".replace(".", ",")
+    change = f"{rules.trend_min_change_pct:g}".replace(".", ",")
+    return {
+        "afwijking": (f"Een wijk of buurt {minimum} krijgt een signaal als hij op minstens {rules.min_indicators} "
+                      f"indicatoren van één thema ongunstig afwijkt: elk minstens {z} standaardafwijking slechter "
+                      f"dan het gemiddelde van de wijken (of buurten) {minimum}."),
+        "trend": (f"Een wijk of buurt {minimum} krijgt een signaal als een indicator {rules.trend_years} jaar "
+                  f"achter elkaar ongunstig veranderde, samen met minstens {change}% van de eerste waarde."),
+        "streefwaarde": (f"Een gebied {minimum} krijgt een signaal als de laatste waarde aan de verkeerde kant "
+                         "van de streefwaarde uit de kadernota ligt."),
+    }
+
+
+def signals(compared: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Every signal of ``compared`` (the long figures with gebiedsnaam), one row each: see :data:`SIGNAL_COLUMNS`."""
+    rules = catalog.signals
+    population = latest_peiljaar(compared[(compared["indicator"] == rules.population) & compared["waarde"].notna()])
+    texts = rule_texts(rules, with_minimum=not population.empty)
+    eligible = compared[compared["waarde"].notna()]
+    if not population.empty:
+        inhabitants = population.set_index(["niveau", "gebiedscode"])["waarde"]
+        keys = pd.MultiIndex.from_frame(eligible[["niveau", "gebiedscode"]])
+        eligible = eligible[keys.map(inhabitants).to_numpy(dtype=float, na_value=np.nan) >= rules.min_inhabitants]
+    found = [_deviations(eligible, catalog, texts["afwijking"]), _trends(eligible, catalog, texts["trend"]),
+             _targets(eligible, catalog, texts["streefwaarde"])]
+    table = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else None
+    if table is None:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "peiljaar" else "object") for c in SIGNAL_COLUMNS})
+    order = {level: i for i, level in enumerate(LEVELS)}
+    table = table.sort_values(["niveau", "gebiedscode", "soort", "thema"], key=lambda c: c.map(order)
+                              if c.name == "niveau" else c)
+    return table[SIGNAL_COLUMNS].reset_index(drop=True)
+
+
+def _directions(catalog: Catalog) -> pd.Series:
+    """+1 for indicators where higher is better, −1 where lower is better; undirected ones left out."""
+    return pd.Series({i.id: 1.0 if i.higher_is_better else -1.0 for i in catalog.indicators.values()
+                      if i.higher_is_better is not None}, dtype=float)
+
+
+def _deviations(eligible: pd.DataFrame, catalog: Catalog, rule: str) -> pd.DataFrame:
+    direction = _directions(catalog)
+    latest = latest_peiljaar(eligible[eligible["niveau"].isin(AREA_LEVELS) & eligible["indicator"].isin(direction.index)])
+    if latest.empty:
+        return pd.DataFrame()
+    group = latest.groupby(["indicator", "niveau"])["waarde"]
+    spread = group.transform(lambda v: v.std(ddof=0))
+    z = (latest["waarde"] - group.transform("mean")) / spread.where(spread > 0)
+    latest = latest.assign(ongunstig=(z * latest["indicator"].map(direction)) <= -catalog.signals.z,
+                           thema=latest["indicator"].map(lambda i: catalog.indicators[i].theme),
+                           titel=latest["indicator"].map(lambda i: catalog.indicators[i].title))
+    rows = []
+    for (niveau, code, theme), group_rows in latest.groupby(["niveau", "gebiedscode", "thema"]):
+        worse = group_rows[group_rows["ongunstig"]]
+        if len(worse) < catalog.signals.min_indicators:
+            continue
+        rows.append({"niveau": niveau, "gebiedscode": code, "gebiedsnaam": group_rows["gebiedsnaam"].iloc[0],
+                     "soort": "afwijking", "thema": theme, "peiljaar": int(worse["peiljaar"].max()),
+                     "indicatoren": "; ".join(worse["titel"]),
+                     "toelichting": f"{len(worse)} van {len(group_rows)} indicatoren van het thema ongunstig",
+                     "regel": rule})
+    return pd.DataFrame(rows)
+
+
+def _trends(eligible: pd.DataFrame, catalog: Catalog, rule: str) -> pd.DataFrame:
+    direction = _directions(catalog)
+    years = catalog.signals.trend_years
+    chosen = eligible[eligible["niveau"].isin(AREA_LEVELS) & eligible["indicator"].isin(direction.index)]
+    rows = []
+    for (indicator, niveau, code), series in chosen.sort_values("peiljaar").groupby(["indicator", "niveau",
+                                                                                      "gebiedscode"]):
+        recent = series.tail(years + 1)
+        if len(recent) < years + 1 or recent["peiljaar"].diff().dropna().ne(1).any():
+            continue  # a gap (a hidden or missing year) breaks the series
+        values = recent["waarde"].to_numpy(dtype=float)
+        worsening = np.diff(values) * direction[indicator]
+        total = abs(values[-1] - values[0])
+        if (worsening < 0).all() and values[0] != 0 and 100 * total / abs(values[0]) >= catalog.signals.trend_min_change_pct:
+            definition = catalog.indicators[indicator]
+            first, last = recent.iloc[0], recent.iloc[-1]
+            rows.append({"niveau": niveau, "gebiedscode": code, "gebiedsnaam": last["gebiedsnaam"], "soort": "trend",
+                         "thema": definition.theme, "peiljaar": int(last["peiljaar"]), "indicatoren": definition.title,
+                         "toelichting": f"van {format_number(first['waarde'], definition.unit)} ({first['peiljaar']}) "
+                                        f"naar {format_number(last['waarde'], definition.unit)} ({last['peiljaar']}) "
+                                        f"{definition.unit}",
+                         "regel": rule})
+    return pd.DataFrame(rows)
+
+
+def _targets(eligible: pd.DataFrame, catalog: Catalog, rule: str) -> pd.DataFrame:
+    targeted = {i.id: i for i in catalog.indicators.values() if i.target is not None}
+    latest = latest_peiljaar(eligible[eligible["indicator"].isin(targeted)])
+    rows = []
+    for row in latest.itertuples():
+        definition = targeted[row.indicator]
+        target = definition.target
+        assert target is not None
+        if target.missed(row.waarde, row.gebiedscode):
+            rows.append({"niveau": row.niveau, "gebiedscode": row.gebiedscode, "gebiedsnaam": row.gebiedsnaam,
+                         "soort": "streefwaarde", "thema": definition.theme, "peiljaar": int(row.peiljaar),
+                         "indicatoren": definition.title,
+                         "toelichting": f"{format_number(row.waarde, definition.unit)} {definition.unit}; streefwaarde "
+                                        f"{target.describe(row.gebiedscode)}",
+                         "regel": rule})
+    return pd.DataFrame(rows)
