@@ -23,6 +23,7 @@ from wijkatlas.geo.gebieden import BoundaryFile, Gebieden, load_gebieden
 from wijkatlas.geo.kerncijfers import LONG_COLUMNS, load_kerncijfers
 from wijkatlas.geo.raster import zonal_statistics
 from wijkatlas.geo.registrations import RegistrationSpec, load_registration
+from wijkatlas.geo.texts import load_texts
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Sources:
     bag_layer: str | None
     rasters: tuple[RasterSource, ...]
     registrations: tuple[RegistrationSpec, ...]
+    #: folder of the gebiedsregisseurs' Markdown texts per area (``WK….md``, ``BU….md``), or ``None``
+    texts: Path | None
 
 
 Progress = Callable[[str], None]
@@ -174,6 +177,11 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
         with timer(f"Raster '{raster.name}': zonale statistiek per buurt"):
             layers[f"raster_{raster.name}"] = zonal_statistics(raster.file, gebieden.buurten, code="buurtcode")
             files.append((f"raster_{raster.name}", raster.file))
+
+    if sources.texts is not None:
+        known = set(gebieden.buurten["buurtcode"]) | set(gebieden.wijken["wijkcode"])
+        layers["toelichtingen"], text_warnings = load_texts(sources.texts, known)
+        warn("toelichtingen", text_warnings)
 
     layers["reconciliatie"] = pd.DataFrame([vars(o) for o in outcomes],
                                            columns=[f.name for f in fields(SourceOutcome)])

@@ -106,6 +106,8 @@ class Source:
     url: str = ""
     #: where users report an error in the source (an e-mail address or a web form)
     feedback: str = ""
+    #: the datapakhuis layers this source delivers (their read, rejected and outside records)
+    layers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,8 @@ def load_catalog(path: Path = DEFAULT_CATALOG, local: Path | None = None) -> Cat
     defaults = raw.get("defaults", {})
 
     sources = {key: Source(key, s.get("title", key), s.get("owner", ""), s.get("licence", ""), s.get("attribution", ""),
-                           s.get("url", ""), s.get("feedback", "")) for key, s in raw.get("sources", {}).items()}
+                           s.get("url", ""), s.get("feedback", ""), tuple(s.get("layers", ())))
+               for key, s in raw.get("sources", {}).items()}
     for key, source in sources.items():
         if not source.licence:
             problems.append(f"sources.{key}: licence ontbreekt")
@@ -304,8 +307,8 @@ def load_catalog(path: Path = DEFAULT_CATALOG, local: Path | None = None) -> Cat
     similarity = _similarity_rules(problems, raw.get("similar_areas", {}), indicators)
     if problems:
         raise CatalogError(f"{path}: {len(problems)} probleem/problemen: " + "; ".join(problems))
-    return Catalog(*(MappingProxyType(m) for m in (indicators, sets, basis, rules, sources)),
-                   signals=signals, similarity=similarity)
+    return Catalog(MappingProxyType(indicators), MappingProxyType(sets), MappingProxyType(basis),
+                   MappingProxyType(rules), MappingProxyType(sources), signals=signals, similarity=similarity)
 
 
 def _read_toml(path: Path, what: str) -> dict:

@@ -17,8 +17,8 @@ from wijkatlas.indicators.compare import compare
 from wijkatlas.indicators.disclosure import protect, status_text
 from wijkatlas.indicators.engine import basis_figures, compute_indicators
 from wijkatlas.indicators.formulas import is_total
-from wijkatlas.indicators.signals import signals
-from wijkatlas.indicators.similar import similar_areas
+from wijkatlas.indicators.signals import rule_texts, signals
+from wijkatlas.indicators.similar import method_text, similar_areas
 from wijkatlas.indicators.terms import Datapakhuis
 from wijkatlas.vocabulary import LEVELS, latest_peiljaar
 
@@ -40,7 +40,10 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
         column per indicator in its latest peiljaar; openbaar adds
         ``<indicator>__status``), ``indicator_definities``, ``indicator_kwaliteit``
         ``signalering_<variant>`` (signals with their rule), ``vergelijkbare_gebieden_<variant>``
-        and ``streefwaarden_<variant>`` (each area's target and whether its latest figure meets it).
+        and ``streefwaarden_<variant>`` (each area's target and whether its latest figure meets it),
+        ``bron_kwaliteit`` (per source: owner, feedback address, records read, used, outside and rejected
+        with their reasons), ``methoden`` (the rules of signalering and similar areas in words) and
+        ``editie`` (when the build was made).
     """
     available = availability(store, catalog)
     figures = compute_indicators(store, catalog, available)
@@ -63,6 +66,13 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
         products[f"vergelijkbare_gebieden_{variant}"] = similar_areas(compared, catalog)
         products[f"streefwaarden_{variant}"] = targets(compared, catalog)
     products["indicator_definities"] = definitions(catalog, figures, available)
+    products["bron_kwaliteit"] = source_quality(store, catalog)
+    has_population = (figures["indicator"] == catalog.signals.population).any() and figures.loc[
+        figures["indicator"] == catalog.signals.population, "waarde"].notna().any()
+    methods = rule_texts(catalog.signals, with_minimum=bool(has_population)) | {"vergelijkbaar": method_text(catalog)}
+    products["methoden"] = pd.DataFrame(list(methods.items()), columns=["onderdeel", "tekst"])
+    products["editie"] = pd.DataFrame({"gemeentecode": [store.gemeentecode],
+                                       "gebouwd_op": [built_at.isoformat(timespec="seconds")]})
     products["indicator_kwaliteit"] = quality(store, catalog, figures, built_at=built_at)
     return products
 
@@ -95,8 +105,9 @@ def targets(compared: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
                          "streefwaarde": target.value_for(row.gebiedscode), "streefjaar": target.year,
                          "richting": target.direction, "omschrijving": target.describe(row.gebiedscode),
                          "gehaald": (not target.missed(row.waarde, row.gebiedscode)) if known else None})
-    return pd.DataFrame(rows, columns=["indicator", "niveau", "gebiedscode", "peiljaar", "waarde", "streefwaarde",
-                                       "streefjaar", "richting", "omschrijving", "gehaald"])
+    table = pd.DataFrame(rows, columns=["indicator", "niveau", "gebiedscode", "peiljaar", "waarde", "streefwaarde",
+                                        "streefjaar", "richting", "omschrijving", "gehaald"])
+    return table.astype({"gehaald": "boolean"})  # unknown where the figure is hidden
 
 
 def definitions(catalog: Catalog, figures: pd.DataFrame, available: Availability) -> pd.DataFrame:
@@ -122,6 +133,35 @@ def definitions(catalog: Catalog, figures: pd.DataFrame, available: Availability
             "beschikbaarheid": available.note(indicator.id), "kaarten": ", ".join(indicator.viewers),
         })
     return pd.DataFrame(rows)
+
+
+def source_quality(store: Datapakhuis, catalog: Catalog) -> pd.DataFrame:
+    """Per catalog source that delivered records: owner, feedback address, date, and what became of its records.
+
+    Totals per source only (the same figures as the quality sheets), never per area.
+    """
+    reconciliation = store.layer("reconciliatie").set_index("bron")
+    files = store.layer("bronnen")
+    rejected = store.layer("afgekeurd")
+    rows = []
+    for source in catalog.sources.values():
+        counted = [layer for layer in source.layers if layer in reconciliation.index]
+        dated = files[files["bron"].map(lambda name, layers=source.layers: any(
+            name == layer or name.startswith(f"{layer}_") for layer in layers))]
+        if not counted and dated.empty:
+            continue
+        totals = reconciliation.loc[counted, ["gelezen", "toegewezen", "buiten", "afgekeurd"]].sum()
+        reasons = rejected[rejected["bron"].isin(counted)]["reden"].value_counts()
+        rows.append({"bron": source.key, "titel": source.title, "eigenaar": source.owner, "terugmelden": source.feedback,
+                     "licentie": source.licence, "url": source.url, "lagen": ", ".join(source.layers),
+                     **{k: int(v) if counted else None for k, v in totals.items()},  # a raster counts no records
+                     "bruikbaar_pct": round(100 * (totals["gelezen"] - totals["afgekeurd"]) / totals["gelezen"], 1)
+                     if counted and totals["gelezen"] else None,
+                     "redenen": "; ".join(f"{reason} ({count}×)" for reason, count in reasons.items()),
+                     "gewijzigd": pd.to_datetime(dated["gewijzigd"]).max().date().isoformat() if len(dated) else ""})
+    return pd.DataFrame(rows, columns=["bron", "titel", "eigenaar", "terugmelden", "licentie", "url", "lagen",
+                                       "gelezen", "toegewezen", "buiten", "afgekeurd", "bruikbaar_pct", "redenen",
+                                       "gewijzigd"])
 
 
 def quality(store: Datapakhuis, catalog: Catalog, figures: pd.DataFrame, *, built_at: datetime) -> pd.DataFrame:

@@ -23,6 +23,8 @@ LEVELS = ("wijk", "buurt")
 def method_text(catalog: Catalog) -> str:
     """How similar areas are found, in plain Dutch, naming the characteristics."""
     titles = ", ".join(catalog.indicators[f].title.lower() for f in catalog.similarity.features)
+    if not titles:
+        return "Geen vergelijkbare gebieden: de catalogus noemt geen kenmerken ([similar_areas] features)."
     return (f"Vergelijkbare gebieden: de {catalog.similarity.k} wijken (of buurten) die het meest lijken op "
             f"{titles}. Elk kenmerk is gestandaardiseerd (gemiddelde 0, standaardafwijking 1 over de gebieden van "
             "hetzelfde niveau) en de gebieden met de kleinste euclidische afstand zijn gekozen. Gebieden waarvan een "

@@ -6,11 +6,10 @@
 #   chromium                 headless browser the viewer tests render in
 #   python3-qgis, qgis-providers  QGIS (3.22) as a headless client of the OGC API in the tests
 #   nodejs, npm              installs the web libraries of package.json
-#   libpango-1.0-0, libpangoft2-1.0-0, fonts-dejavu-core  WeasyPrint's text layout and a font for the PDF profiles
+#   fonts-dejavu-core        the font of the PDF profiles
 set -euo pipefail
 
-needed=(gdal-bin libgdal-dev postgresql-15-postgis-3 chromium python3-qgis qgis-providers nodejs npm
-        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+needed=(gdal-bin libgdal-dev postgresql-15-postgis-3 chromium python3-qgis qgis-providers nodejs npm fonts-dejavu-core)
 missing=()
 for package in "${needed[@]}"; do
     case "$package" in

@@ -22,9 +22,10 @@ def store(demo_out):
 def test_store_has_every_layer(store):
     expected = {"gemeente", "wijken", "buurten", "kerncijfers", "bag_verblijfsobjecten", "reconciliatie",
                 "afgekeurd", "bronnen", "raster_groen", *REGISTRATIONS, "indicator_definities", "indicator_kwaliteit",
-                "gebieden_controle", "waarschuwingen"}
+                "gebieden_controle", "waarschuwingen", "bron_kwaliteit", "methoden", "editie", "toelichtingen"}
     for variant in ("intern", "openbaar"):
-        expected |= {f"indicatoren_lang_{variant}", f"signalering_{variant}",
+        expected |= {f"indicatoren_lang_{variant}", f"signalering_{variant}", f"vergelijkbare_gebieden_{variant}",
+                     f"streefwaarden_{variant}",
                      *(f"indicatoren_{niveau}_{variant}" for niveau in ("buurt", "wijk", "gemeente"))}
     assert set(pyogrio.list_layers(store)[:, 0]) == expected
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -60,6 +61,37 @@ class Atlas:
         """Data quality per indicator, peiljaar and area; in the openbaar variant without record counts."""
         quality = self._read("indicator_kwaliteit")
         return public_quality(quality, self.long()) if self.public else quality
+
+    def signals(self) -> pd.DataFrame:
+        """Every signal (deviation, trend, target) with its rule, of this variant's figures."""
+        return self._read(f"signalering_{self.variant}")
+
+    def methods(self) -> dict[str, str]:
+        """How signals and similar areas are found, in plain Dutch, by part (afwijking, trend, streefwaarde,
+        vergelijkbaar)."""
+        return dict(self._read("methoden")[["onderdeel", "tekst"]].itertuples(index=False))
+
+    def similar(self) -> pd.DataFrame:
+        """The most similar areas of every wijk and buurt, nearest first."""
+        return self._read(f"vergelijkbare_gebieden_{self.variant}")
+
+    def targets(self) -> pd.DataFrame:
+        """Each targeted indicator's target per area and whether the latest figure meets it."""
+        return self._read(f"streefwaarden_{self.variant}")
+
+    def sources(self) -> pd.DataFrame:
+        """Per source: owner, feedback address, date, and its records read, used, outside and rejected."""
+        return self._read("bron_kwaliteit")
+
+    def texts(self) -> dict[str, str]:
+        """The gebiedsregisseurs' Markdown text per area code (none when the build had no texts)."""
+        if not self.has("toelichtingen"):
+            return {}
+        return dict(self._read("toelichtingen")[["gebiedscode", "tekst"]].itertuples(index=False))
+
+    def edition(self) -> date:
+        """The day the build was made: the date of this edition."""
+        return datetime.fromisoformat(self._read("editie")["gebouwd_op"].iloc[0]).date()
 
     def registration(self, name: str) -> gpd.GeoDataFrame:
         """A registration's records in lon/lat, as stored."""

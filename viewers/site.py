@@ -16,8 +16,8 @@ from wijkatlas.viewers.data import Atlas
 from wijkatlas.viewers.gebiedsprofiel import gebiedsprofiel
 from wijkatlas.viewers.kavels import kavels_viewer
 from wijkatlas.viewers.offline import save
+from wijkatlas.viewers.profiles import TEMPLATES, Profiles, profile_page_name
 from wijkatlas.viewers.sport import sport_viewer
-from wijkatlas.viewers.wijkprofiel import TEMPLATES, wijk_pages
 
 #: The file that marks a folder as a site Wijkatlas wrote (and may replace).
 MARKER = ".wijkatlas-site"
@@ -44,8 +44,10 @@ VIEWERS = [
 ]
 
 
-def write_site(store: Path, target: Path, *, public: bool, online_basemap: bool = False) -> list[Path]:
-    """Write index, viewers and profile pages of the openbaar (``public``) or intern figures; returns the pages.
+def write_site(store: Path, target: Path, *, public: bool, online_basemap: bool = False,
+               pdf: bool = True) -> list[Path]:
+    """Write index, viewers and profile pages (and with ``pdf`` each profile as PDF) of the openbaar (``public``)
+    or intern figures; returns the pages.
 
     The site is written beside ``target`` and then swapped in, so a reader sees
     the old site or the new one. A ``target`` that holds files Wijkatlas did not
@@ -69,7 +71,7 @@ def write_site(store: Path, target: Path, *, public: bool, online_basemap: bool 
     staging.chmod(0o755)  # mkdtemp's 0700 would hide the site from a web server
     try:
         names = _write_pages(atlas, staging, public=public, online_basemap=online_basemap, peiljaar=peiljaar,
-                             gemeentenaam=gemeentenaam)
+                             gemeentenaam=gemeentenaam, pdf=pdf)
         (staging / MARKER).write_text("Geschreven door 'wijkatlas viewers'; wordt bij de volgende keer vervangen.\n",
                                       encoding="utf-8")
         _swap_in(staging, target)
@@ -80,7 +82,7 @@ def write_site(store: Path, target: Path, *, public: bool, online_basemap: bool 
 
 
 def _write_pages(atlas: Atlas, folder: Path, *, public: bool, online_basemap: bool, peiljaar: str,
-                 gemeentenaam: str) -> list[str]:
+                 gemeentenaam: str, pdf: bool) -> list[str]:
     """Every page into ``folder``; returns their names, the index first."""
     pages = []
     viewers = [viewer for viewer in VIEWERS if atlas.has(viewer.layer)]
@@ -88,14 +90,19 @@ def _write_pages(atlas: Atlas, folder: Path, *, public: bool, online_basemap: bo
         page = viewer.build(atlas, peiljaar=peiljaar, gemeentenaam=gemeentenaam, online_basemap=online_basemap)
         pages.append(save(page, folder / viewer.page).name)
     wijken = atlas.areas("wijk")[["wijkcode", "wijknaam"]].itertuples(index=False)
-    for code, text in wijk_pages(atlas, gemeentenaam=gemeentenaam).items():
-        path = folder / f"profiel-{code}.html"
+    buurten = atlas.areas("buurt")[["buurtcode", "buurtnaam"]].itertuples(index=False)
+    profiles = Profiles(atlas, gemeentenaam)
+    for code, text in profiles.pages(with_pdf=pdf).items():
+        path = folder / profile_page_name(code)
         path.write_text(text, encoding="utf-8")
         pages.append(path.name)
+    if pdf:
+        pages += [path.name for path in profiles.write_pdfs(folder)]
     (folder / "index.html").write_text(TEMPLATES.get_template("index.html").render(
         gemeentenaam=gemeentenaam, peiljaar=peiljaar,
         scope="openbare cijfers" if public else "INTERN: bevat cijfers zonder geheimhouding, niet publiceren",
         viewers=[(viewer.page, viewer.title, viewer.about) for viewer in viewers], wijken=list(wijken),
+        buurten=list(buurten), pdf=pdf, editie=atlas.edition().strftime("%d-%m-%Y"),
         attributions="Bronnen: CBS (CC BY 4.0), Kadaster (BAG), gemeente."), encoding="utf-8")
     return ["index.html", *pages]
 

@@ -118,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="voeg de PDOK BRT-achtergrondkaart toe (vraagt internet bij het bekijken)")
     viewers.add_argument("--catalog", type=Path, default=None,
                          help="de catalogus van de bouw, voor de controle vóór --public (standaard de ingebouwde)")
+    viewers.add_argument("--geen-pdf", action="store_true",
+                         help="schrijf de profielen zonder PDF (de PDF's drukt Chromium af, ongeveer 0,5 s per profiel)")
     viewers.set_defaults(run=_viewers)
 
     check = commands.add_parser("check-openbaar", help="val de openbare uitvoer aan als een aanvaller: is iets "
@@ -214,7 +216,7 @@ def _build(config_path: Path, out: Path) -> int:
                                                   encoding="utf-8-sig")
         write_exports(products, catalog, staging / "export")
         _, left_out = write_api_data(store, catalog, load_collections(), staging / "api")
-        write_site(store, staging / "viewers", public=False)
+        write_site(store, staging / "viewers", public=False, pdf=False)  # PDFs: wijkatlas viewers
     print(_summary(layers["reconciliatie"], layers["afgekeurd"], layers["waarschuwingen"]))
     print(_availability_summary(products["indicator_definities"]))
     for line in left_out:
@@ -341,7 +343,7 @@ def _viewers(args: argparse.Namespace) -> int:
     if args.public:  # the pages show the openbaar figures: they must hold before anything is written
         _refuse_if_recoverable(args.out, args.catalog, pages=False)
     pages = write_site(args.out / settings.STORE_NAME, target, public=args.public,
-                       online_basemap=args.achtergrondkaart)
+                       online_basemap=args.achtergrondkaart, pdf=not args.geen_pdf)
     scope = "openbare" if args.public else "interne"
     print(f"{len(pages)} pagina's met {scope} cijfers in {target}; begin bij {pages[0]}")
     return 0

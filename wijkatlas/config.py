@@ -21,7 +21,7 @@ from wijkatlas.geo.pipeline import KerncijfersSource, RasterSource, Sources
 from wijkatlas.geo.registrations import GEO_FORMATS, GeometryJoin, RegistrationSpec
 from wijkatlas.indicators.catalog import DEFAULT_CATALOG
 
-SECTIONS = {"gemeente", "gebieden", "kerncijfers", "bag", "raster", "registraties", "indicators", "rekenen"}
+SECTIONS = {"gemeente", "gebieden", "kerncijfers", "bag", "raster", "registraties", "indicators", "rekenen", "viewers"}
 ENGINES = ("lokaal", "dask")
 RESERVED_LAYERS = {"gemeente", "wijken", "buurten", "kerncijfers", "bag_verblijfsobjecten", "reconciliatie",
                    "afgekeurd", "bronnen"}
@@ -131,6 +131,9 @@ def load_config(path: Path) -> BuildConfig:
         checker.problem(f"indicators.peiljaar is '{peiljaar}' maar moet een jaartal zijn, bv. 2024")
         peiljaar = max(years, default=date.today().year)
     compute = _compute(raw.get("rekenen", {}), checker)
+    viewers = raw.get("viewers", {})
+    checker.keys("viewers", viewers, allowed={"texts"}, required=set())
+    texts = base / viewers["texts"] if isinstance(viewers, dict) and "texts" in viewers else None
     if bag is None:
         for registration in registrations:
             if registration.postcode and registration.huisnummer:
@@ -142,7 +145,7 @@ def load_config(path: Path) -> BuildConfig:
         kerncijfers=tuple(sorted(kerncijfers, key=lambda k: k.peiljaar)),
         bag=base / bag["file"] if bag is not None else None, bag_layer=bag.get("layer") if bag else None,
         rasters=tuple(rasters), registrations=tuple(registrations), catalog=catalog,
-        local_catalog=local_catalog, peiljaar=peiljaar,
+        local_catalog=local_catalog, peiljaar=peiljaar, texts=texts,
         compute=compute,
     )
 

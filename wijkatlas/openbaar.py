@@ -18,6 +18,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pyogrio
+import pypdfium2
 
 from wijkatlas.errors import WijkatlasError
 from wijkatlas.indicators.audit import audit, identity_leaks, rounding_leaks
@@ -80,7 +81,7 @@ def check_public_outputs(out: Path, catalog: Catalog, *, exact: bool = False, pa
     titles = {i.title: i.id for i in catalog.indicators.values()}
     result.leaks += _export_leaks(out / "export", titles, hidden_cells, latest)
     result.leaks += _api_leaks(out / "api" / "openbaar.gpkg", hidden_cells, latest)
-    result.leaks += _site_leaks(out / "openbaar", hidden_cells, latest) if pages else []
+    result.leaks += _site_leaks(out / "openbaar", hidden_cells, latest, titles) if pages else []
     return result
 
 
@@ -139,11 +140,17 @@ def _api_leaks(path: Path, hidden_cells: set[tuple], latest: dict[str, int]) -> 
     return leaks
 
 
-def _site_leaks(folder: Path, hidden_cells: set[tuple], latest: dict[str, int]) -> list[str]:
-    """A value embedded in a public page (map features, popups) where the figure is hidden."""
+def _site_leaks(folder: Path, hidden_cells: set[tuple], latest: dict[str, int], titles: dict[str, str]) -> list[str]:
+    """A value embedded in a public page (map features, popups), a profile's row or its PDF where the figure is hidden."""
     leaks = []
+    for pdf in sorted(folder.glob("profiel-*.pdf")) if folder.is_dir() else []:
+        leaks += _pdf_leaks(pdf, hidden_cells, latest, titles)
     for page in sorted(folder.glob("*.html")) if folder.is_dir() else []:
         text = page.read_text(encoding="utf-8")
+        code = page.stem.removeprefix("profiel-")
+        for indicator, cell in re.findall(r'data-indicator="([^"]+)">\s*<td>.*?</td>\s*(<td[^>]*>[^<]*</td>)', text):
+            if (indicator, code, latest.get(indicator)) in hidden_cells and 'class="num geheim"' not in cell:
+                leaks.append(f"{page.name}: {code} {indicator} is geheim maar de pagina toont {cell}")
         for properties in re.findall(r'"properties":\s*(\{[^{}]*\})', text):
             try:
                 feature = json.loads(properties)
@@ -153,4 +160,24 @@ def _site_leaks(folder: Path, hidden_cells: set[tuple], latest: dict[str, int]) 
             for indicator, value in feature.items():
                 if value is not None and indicator in latest and (indicator, area, latest[indicator]) in hidden_cells:
                     leaks.append(f"{page.name}: {area} {indicator} = {value} is geheim maar staat in de pagina")
+    return leaks
+
+
+def _pdf_leaks(path: Path, hidden_cells: set[tuple], latest: dict[str, int], titles: dict[str, str]) -> list[str]:
+    """A printed profile whose row of a hidden figure shows anything but the reason it is hidden."""
+    code = path.stem.removeprefix("profiel-")
+    document = pypdfium2.PdfDocument(path)
+    try:
+        text = "\n".join(page.get_textpage().get_text_bounded() for page in document)
+    finally:
+        document.close()
+    compact = re.sub(r"\s+", "", text)  # a title wraps over lines; the value cell follows it in reading order
+    leaks = []
+    for title, indicator in titles.items():
+        if (indicator, code, latest.get(indicator)) not in hidden_cells:
+            continue
+        for found in re.finditer(re.escape(re.sub(r"\s+", "", f"{title} (")) + r"[^)]*\)", compact):
+            shown = compact[found.end():found.end() + 30]
+            if not shown.startswith("geheim"):
+                leaks.append(f"{path.name}: {code} {indicator} is geheim maar de PDF toont '{shown}'")
     return leaks

@@ -182,6 +182,25 @@ def test_a_hidden_figure_in_an_api_layer_or_a_public_page_is_caught(attacked):
     assert any("gebiedsprofiel.html" in leak and wmo["gebiedscode"] in leak for leak in leaks)
 
 
+def test_a_hidden_figure_in_a_profile_page_or_its_pdf_is_caught(attacked):
+    from wijkatlas.viewers.pdf import print_pdfs
+
+    public, _ = hidden_cell(attacked)
+    latest = public.groupby("indicator")["peiljaar"].transform("max")
+    cell = public[(public["peiljaar"] == latest) & public["status"].fillna("").str.startswith("geheim")
+                  & (public["niveau"] == "buurt") & (public["indicator"] == "aandeel_65_plus")].iloc[0]
+    page = attacked / "openbaar" / f"profiel-{cell['gebiedscode']}.html"
+    text = page.read_text(encoding="utf-8")
+    planted = re.sub(r'(data-indicator="aandeel_65_plus">\s*<td>.*?</td>\s*)<td class="num geheim">[^<]*</td>',
+                     r'\g<1><td class="num">17,3</td>', text, count=1, flags=re.S)
+    assert planted != text
+    page.write_text(planted, encoding="utf-8")
+    print_pdfs({page: "aanval"})  # the planted page printed over its PDF
+    leaks = check_public_outputs(attacked, load_catalog()).leaks
+    assert any(leak.startswith(f"{page.name}: {cell['gebiedscode']} aandeel_65_plus") for leak in leaks)
+    assert any(leak.startswith(f"{page.stem}.pdf: {cell['gebiedscode']} aandeel_65_plus") for leak in leaks)
+
+
 def test_the_price_of_a_sold_kavel_is_caught(attacked):
     api = attacked / "api" / "openbaar.gpkg"
     kavels = pyogrio.read_dataframe(api, layer="kavels")

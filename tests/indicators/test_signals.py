@@ -57,7 +57,7 @@ def test_deviation_needs_two_unfavourable_indicators_of_one_theme_and_enough_inh
     codes = ["WK000101", "WK000102", "WK000103", "WK000104"]
     rows = population(codes) + population(["WK000199"], size=40)
     for indicator in ("meldingen", "overlast"):
-        rows += [(indicator, 2024, "wijk", code, code, value) for code, value in zip(codes, (10.0, 11.0, 9.0, 30.0))]
+        rows += [(indicator, 2024, "wijk", code, code, value) for code, value in zip(codes, (10.0, 11.0, 9.0, 30.0), strict=True)]
         rows += [(indicator, 2024, "wijk", "WK000199", "WK000199", 900.0)]  # tiny: neither signalled nor in the mean
     flagged = signals(frame(rows), catalog)
     deviations = flagged[flagged["soort"] == "afwijking"]
@@ -76,7 +76,7 @@ def test_trend_needs_consecutive_worsening_years_adding_up(catalog_path):
               "WK000102": (10.0, 10.5, 11.0),   # worse twice, +10 %: too little
               "WK000103": (10.0, 14.0, 12.0)}   # better in the last year
     for code, values in series.items():
-        rows += [("meldingen", year, "wijk", code, code, v) for year, v in zip((2022, 2023, 2024), values)]
+        rows += [("meldingen", year, "wijk", code, code, v) for year, v in zip((2022, 2023, 2024), values, strict=True)]
     trends = signals(frame(rows), catalog).query("soort == 'trend'")
     assert trends["gebiedscode"].tolist() == ["WK000101"]
     assert trends["toelichting"].iloc[0] == "van 10,0 (2022) naar 13,0 (2024) per 1 000 inwoners"

@@ -130,7 +130,7 @@ def test_profile_page_shows_wijk_beside_gemeente_with_time_series(visit, public_
     page = visit(public_site / "profiel-WK990108.html")
     rows = page.page.locator("tr.wa-indicator")
     assert rows.count() >= 40
-    assert page.page.locator("svg.wa-spark").count() >= 20
+    assert page.page.locator("svg.wa-chart").count() >= 20
     secret = page.page.locator("td.geheim")
     assert secret.count() > 0 and "geheim" in secret.first.inner_text()
     page.page.locator("details summary").first.click()

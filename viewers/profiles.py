@@ -1,0 +1,201 @@
+"""Area profiles (HTML, and PDF for print): a wijk's or buurt's indicators beside the gemeente, over time.
+
+Each profile shows the area's signals with their rules, its similar areas, every
+indicator with gemeente value, index, target and reference value, a time-series
+chart with axes, definition, owners, feedback address and data quality, the
+sources' quality, and the gebiedsregisseur's own text (Markdown, raw HTML off).
+The PDF is the same page laid out for A4, printed by Chromium.
+"""
+
+from __future__ import annotations
+
+import html
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from markdown_it import MarkdownIt
+
+from wijkatlas.indicators.disclosure import status_text
+from wijkatlas.indicators.profile import LEVEL_OF_PREFIX, format_number
+from wijkatlas.viewers.data import Atlas
+from wijkatlas.viewers.pdf import print_pdfs
+from wijkatlas.vocabulary import is_suppressed, latest_peiljaar
+
+TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+                               autoescape=True)
+LINE_COLOURS = {"gebied": "#0072B2", "gemeente": "#B35806", "streefwaarde": "#D55E00"}
+CHART_WIDTH, CHART_HEIGHT = 250, 110
+MARGIN = {"left": 46, "right": 8, "top": 14, "bottom": 20}
+LEVEL_TITLES = {"wijk": "Wijkprofiel", "buurt": "Buurtprofiel"}
+#: Markdown as CommonMark without raw HTML: a text can format and link, never script
+MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def profile_page_name(code: str, suffix: str = "html") -> str:
+    """The file name of an area's profile page (or its PDF)."""
+    return f"profiel-{code}.{suffix}"
+
+
+def chart(years: list[int], area: list[float | None], gemeente: list[float | None], unit: str, *,
+          target: float | None = None) -> str:
+    """An SVG line chart of an area's values over the peiljaren with a value axis, year labels and each value written.
+
+    The gemeente is drawn dashed when its values are of the same order as the
+    area's (not for counts and areas); a target is a dotted horizontal line.
+    """
+    def known(series: list[float | None]) -> list[float]:
+        return [v for v in series if v is not None and pd.notna(v)]
+
+    if not known(area):
+        return ""
+    if known(gemeente) and max(map(abs, known(gemeente))) > 3 * max(max(map(abs, known(area))), 1e-9):
+        gemeente = [None] * len(years)
+    values = known(area) + known(gemeente) + ([target] if target is not None else [])
+    low, high = min(0.0, min(values)), max(values)
+    high = high if high > low else low + 1.0
+    left, top = MARGIN["left"], MARGIN["top"]
+    width, height = CHART_WIDTH - left - MARGIN["right"], CHART_HEIGHT - top - MARGIN["bottom"]
+
+    def x(i: int) -> float:
+        inset = 16  # room for the first and last value's label
+        return left + (width / 2 if len(years) == 1 else inset + i * (width - 2 * inset) / (len(years) - 1))
+
+    def y(v: float) -> float:
+        return top + height - (v - low) / (high - low) * height
+
+    parts = [f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + height}" stroke="#777"/>',
+             f'<line x1="{left}" y1="{top + height}" x2="{left + width}" y2="{top + height}" stroke="#777"/>']
+    for tick in (low, (low + high) / 2, high):
+        parts.append(f'<line x1="{left - 3}" y1="{y(tick):.1f}" x2="{left + width}" y2="{y(tick):.1f}" stroke="#e3e3e3"/>'
+                     f'<text x="{left - 5}" y="{y(tick) + 3:.1f}" text-anchor="end">{format_number(tick, unit)}</text>')
+    for i, year in enumerate(years):
+        parts.append(f'<text x="{x(i):.1f}" y="{CHART_HEIGHT - 5}" text-anchor="middle">{year}</text>')
+    if target is not None:
+        parts.append(f'<line class="wa-target" x1="{left}" y1="{y(target):.1f}" x2="{left + width}" y2="{y(target):.1f}" '
+                     f'stroke="{LINE_COLOURS["streefwaarde"]}" stroke-width="1.5" stroke-dasharray="2 3"/>')
+    for series, colour, style in ((gemeente, LINE_COLOURS["gemeente"], 'stroke-dasharray="5 3" stroke-width="2"'),
+                                  (area, LINE_COLOURS["gebied"], 'stroke-width="2.5"')):
+        points = [(x(i), y(v)) for i, v in enumerate(series) if v is not None and pd.notna(v)]
+        if len(points) > 1:
+            parts.append(f'<polyline fill="none" stroke="{colour}" {style} points="'
+                         + " ".join(f"{px:.1f},{py:.1f}" for px, py in points) + '"/>')
+        if series is area:
+            parts += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>'
+                      f'<text class="wa-value" x="{px:.1f}" y="{py - 6:.1f}" text-anchor="middle">'
+                      f'{format_number(v, unit)}</text>'
+                      for (px, py), v in zip(points, known(series), strict=True)]
+    label = html.escape("; ".join(f"{year}: {format_number(v, unit) if v is not None else '–'}"
+                                  for year, v in zip(years, area, strict=True)) + f" ({unit})")
+    return (f'<svg class="wa-chart" width="{CHART_WIDTH}" height="{CHART_HEIGHT}" viewBox="0 0 {CHART_WIDTH} '
+            f'{CHART_HEIGHT}" role="img" aria-label="{label}"><title>{label}</title>{"".join(parts)}</svg>')
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Everything the profile pages of one variant share, read once."""
+
+    atlas: Atlas
+    gemeentenaam: str
+
+    def pages(self, *, printing: bool = False, with_pdf: bool = False) -> dict[str, str]:
+        """The profile page of every wijk and buurt by code; ``printing`` lays them out for the PDF, ``with_pdf``
+        links the PDF beside the page."""
+        atlas = self.atlas
+        long = atlas.long()
+        definitions = atlas.definitions()
+        quality = atlas.quality().set_index(["niveau", "gebiedscode", "indicator", "peiljaar"]).sort_index()
+        signals, similar, texts = atlas.signals(), atlas.similar(), atlas.texts()
+        targets = atlas.targets().set_index(["niveau", "gebiedscode", "indicator"])
+        years = sorted(long["peiljaar"].unique().tolist())
+        gemeente = long[long["niveau"] == "gemeente"].pivot_table(index="indicator", columns="peiljaar", values="waarde")
+        context = {
+            "gemeentenaam": self.gemeentenaam, "editie": atlas.edition().strftime("%d-%m-%Y"),
+            "scope": "openbare cijfers" if atlas.public else "INTERN: niet publiceren",
+            "intern": not atlas.public, "printing": printing, "colours": LINE_COLOURS,
+            "regels": [(kind, text) for kind, text in atlas.methods().items() if kind != "vergelijkbaar"],
+            "methode_vergelijkbaar": atlas.methods().get("vergelijkbaar", ""),
+            "bronnen": atlas.sources().to_dict("records"),
+            "attributions": "; ".join(sorted({a for text in definitions["bronvermelding"] for a in text.split("; ")})),
+        }
+        buurten_of = long[long["niveau"] == "buurt"].drop_duplicates("gebiedscode")
+        pages = {}
+        for (niveau, code), rows in long[long["niveau"].isin(LEVEL_TITLES)].groupby(["niveau", "gebiedscode"]):
+            themes = self._themes(rows, definitions, quality, targets, gemeente, years, niveau, code)
+            children = (buurten_of[buurten_of["gebiedscode"].str[2:8] == code[2:8]][["gebiedscode", "gebiedsnaam"]]
+                        .itertuples(index=False) if niveau == "wijk" else [])
+            wijkcode = "WK" + code[2:8]
+            pages[code] = TEMPLATES.get_template("profiel.html").render(
+                **context, titel=LEVEL_TITLES[niveau], niveau=niveau, naam=rows["gebiedsnaam"].iloc[0], code=code,
+                wijk=(wijkcode, long.loc[long["gebiedscode"] == wijkcode, "gebiedsnaam"].iloc[0])
+                if niveau == "buurt" and (long["gebiedscode"] == wijkcode).any() else None,
+                buurten=list(children), themes=themes,
+                signalen=signals[signals["gebiedscode"] == code].to_dict("records"),
+                vergelijkbaar=similar[similar["gebiedscode"] == code].to_dict("records"),
+                toelichting=MARKDOWN.render(texts[code])
+                if code in texts else "", pdf=profile_page_name(code, "pdf") if with_pdf else "")
+        return pages
+
+    def write_pdfs(self, folder: Path) -> list[Path]:
+        """Every profile as an A4 PDF in ``folder`` (edition date, sources, definitions and quality on it)."""
+        scope = "openbare cijfers" if self.atlas.public else "INTERN — niet publiceren"
+        edition = self.atlas.edition().strftime("%d-%m-%Y")
+        with tempfile.TemporaryDirectory(dir=folder) as scratch:
+            printable = {}
+            for code, page in self.pages(printing=True).items():
+                path = Path(scratch) / profile_page_name(code)
+                path.write_text(page, encoding="utf-8")
+                printable[path] = f"{LEVEL_TITLES[LEVEL_OF_PREFIX[code[:2]]]} {code} · gemeente {self.gemeentenaam} · " \
+                                  f"editie {edition} · {scope}"
+            return [pdf.replace(folder / pdf.name) for pdf in print_pdfs(printable)]
+
+    def _themes(self, rows: pd.DataFrame, definitions: pd.DataFrame, quality: pd.DataFrame, targets: pd.DataFrame,
+                gemeente: pd.DataFrame, years: list[int], niveau: str, code: str) -> list[tuple[str, list[dict]]]:
+        series = rows.pivot_table(index="indicator", columns="peiljaar", values="waarde", dropna=False)
+        latest = latest_peiljaar(rows).set_index("indicator")
+        latest["geheim"] = is_suppressed(latest["status"])
+        themes: dict[str, list[dict]] = {}
+        for indicator, definition in definitions.iterrows():
+            if indicator not in latest.index:
+                continue
+            row = latest.loc[indicator]
+            unit, secret = definition["eenheid"], bool(row["geheim"])
+            target = targets.loc[(niveau, code, indicator)] if (niveau, code, indicator) in targets.index else None
+            area_series = [None if secret else series.loc[indicator].get(y) for y in years]
+            gemeente_series = [gemeente.loc[indicator].get(y) if indicator in gemeente.index else None for y in years]
+            mark_key = (niveau, code, indicator, row["peiljaar"])
+            themes.setdefault(definition["thema"], []).append({
+                "id": indicator, "titel": definition["titel"], "eenheid": unit, "peiljaar": int(row["peiljaar"]),
+                "geheim": status_text(row["status"]) if secret else "",
+                "waarde": format_number(row["waarde"], unit),
+                "gemeente": format_number(row["gemeentewaarde"], unit),
+                "index": "" if secret or pd.isna(row["index"]) else f"{row['index']:.0f}",
+                "streefwaarde": "" if target is None else target["omschrijving"],
+                "gehaald": None if target is None or pd.isna(target["gehaald"]) else bool(target["gehaald"]),
+                "referentie": definition.get("referentiewaarde", ""),
+                "grafiek": chart(years, area_series, gemeente_series, unit,
+                                 target=None if target is None else float(target["streefwaarde"])),
+                "omschrijving": definition["omschrijving"], "bronvermelding": definition["bronvermelding"],
+                "eigenaar": definition["eigenaar"], "broneigenaren": definition.get("broneigenaren", ""),
+                "terugmelden": definition.get("terugmelden", ""),
+                "geheimhouding_regel": definition["geheimhouding_regel"],
+                "kwaliteit": quality_text(quality.loc[mark_key] if mark_key in quality.index else None),
+            })
+        return list(themes.items())
+
+
+def quality_text(mark: pd.Series | None) -> str:
+    """Data quality of one figure in a sentence: records used and missing, and its source's state."""
+    if mark is None:
+        return "onbekend"
+    parts = []
+    if pd.notna(mark.get("records_gebruikt")):  # not in the openbaar variant
+        parts.append(f"{int(mark['records_gebruikt'])} records gebruikt")
+    if pd.notna(mark["aandeel_ontbrekend"]):
+        parts.append(f"{mark['aandeel_ontbrekend']:.0f}% ontbrekend")  # stored as a percentage (0–100)
+    parts.append(f"bron: {int(mark['bron_gelezen'])} gelezen, {int(mark['bron_afgekeurd'])} afgekeurd")
+    if pd.notna(mark["bron_leeftijd_dagen"]):
+        parts.append(f"bron {int(mark['bron_leeftijd_dagen'])} dagen oud op de peildatum")
+    return "; ".join(parts)
