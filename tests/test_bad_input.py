@@ -190,7 +190,7 @@ def test_a_basis_figure_that_is_an_indicator_is_refused_by_catalog_validation(da
     catalog = (REPO / "indicators" / "catalog.toml").read_text(encoding="utf-8").replace(
         'inwoners = { cbs = "AantalInwoners" }', 'inwoners = { indicator = "inwoners" }')
     (data / "catalog.toml").write_text(catalog, encoding="utf-8")
-    config = config_with(data, '\n[indicators]\ncatalog = "catalog.toml"\n')
+    config = config_with(data, replace=("[indicators]\n", '[indicators]\ncatalog = "catalog.toml"\n'))
     fails_cleanly(build(config, tmp_path / "out"), "basis.inwoners: een basisgegeven is een van")
 
 
