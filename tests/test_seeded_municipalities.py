@@ -32,6 +32,8 @@ def build_seeded(tmp_path_factory, seed: int):
     data = tmp_path_factory.mktemp(f"gemeente-{seed}") / "data"
     shutil.copytree(settings.DEMO_DATA_DIR / "reference", data / "reference")
     shutil.copy(settings.DEMO_DATA_DIR / "demo.toml", data / "demo.toml")
+    shutil.copy(settings.DEMO_DATA_DIR / "kadernota.toml", data / "kadernota.toml")  # names areas this one lacks
+    shutil.copytree(settings.DEMO_DATA_DIR / "toelichting", data / "toelichting")
     generate_demo(data, seed=seed, round_counts=False)
     out = data.parent / "out"
     assert main(["build", str(data / "demo.toml"), "--out", str(out)]) == 0

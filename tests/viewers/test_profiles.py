@@ -63,7 +63,9 @@ def test_own_text_is_markdown_without_raw_html(visit, public_site):
 
 def test_pdf_profiles_are_printed_with_edition_sources_and_page_numbers(public_site):
     import pypdfium2
-    from conftest import SCREENSHOTS
+    from helpers import REPO
+
+    screenshots = REPO / "out" / "test-screenshots"
 
     for code in ("WK990100", "BU99010800"):
         document = pypdfium2.PdfDocument(public_site / f"profiel-{code}.pdf")
@@ -71,13 +73,13 @@ def test_pdf_profiles_are_printed_with_edition_sources_and_page_numbers(public_s
         assert len(document) >= 3 and f"pagina 1 van {len(document)}" in text
         assert "editie" in text and "Bronnen en datakwaliteit" in text and "Hoe signalen ontstaan" in text
         assert "geheimhouding" in text and "Wijkprofiel" in text or "Buurtprofiel" in text
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        screenshots.mkdir(parents=True, exist_ok=True)
         for number in (0, 1, len(document) - 1):
             image = document[number].render(scale=1.2).to_pil()
             assert image.size[0] > image.size[1]  # A4 landscape
             colours = image.convert("L").getextrema()
             assert colours[0] < 100 and colours[1] > 240  # (grey) text on paper, not a blank page
-            image.save(SCREENSHOTS / f"pdf-{code}-{number + 1}.png")
+            image.save(screenshots / f"pdf-{code}-{number + 1}.png")
         document.close()
 
 
