@@ -63,6 +63,7 @@ def test_own_text_is_markdown_without_raw_html(visit, public_site):
 
 def test_pdf_profiles_are_printed_with_edition_sources_and_page_numbers(public_site):
     import pypdfium2
+
     from helpers import REPO
 
     screenshots = REPO / "out" / "test-screenshots"
