@@ -136,8 +136,8 @@ class Target:
 
     def describe(self, gebiedscode: str) -> str:
         """The target in words, e.g. "hoogstens 30 in 2026 (Kadernota 2025)"."""
-        return (f"{TARGET_DIRECTIONS[self.direction]} {self.value_for(gebiedscode):g} in {self.year}"
-                + (f" ({self.source})" if self.source else "")).replace(".", ",")
+        value = f"{self.value_for(gebiedscode):g}".replace(".", ",")
+        return f"{TARGET_DIRECTIONS[self.direction]} {value} in {self.year}" + (f" ({self.source})" if self.source else "")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from wijkatlas.indicators.compare import compare
 from wijkatlas.indicators.disclosure import protect, status_text
 from wijkatlas.indicators.engine import basis_figures, compute_indicators
 from wijkatlas.indicators.formulas import is_total
-from wijkatlas.indicators.signals import rule_texts, signals
+from wijkatlas.indicators.signals import population, rule_texts, signals, target_table
 from wijkatlas.indicators.similar import method_text, similar_areas
 from wijkatlas.indicators.terms import Datapakhuis
 from wijkatlas.vocabulary import LEVELS, latest_peiljaar
@@ -64,12 +64,11 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
             products[f"indicatoren_{niveau}_{variant}"] = _wide(store, compared, niveau, with_status=variant == "openbaar")
         products[f"signalering_{variant}"] = signals(compared, catalog)
         products[f"vergelijkbare_gebieden_{variant}"] = similar_areas(compared, catalog)
-        products[f"streefwaarden_{variant}"] = targets(compared, catalog)
+        products[f"streefwaarden_{variant}"] = target_table(compared, catalog)
     products["indicator_definities"] = definitions(catalog, figures, available)
     products["bron_kwaliteit"] = source_quality(store, catalog)
-    has_population = (figures["indicator"] == catalog.signals.population).any() and figures.loc[
-        figures["indicator"] == catalog.signals.population, "waarde"].notna().any()
-    methods = rule_texts(catalog.signals, with_minimum=bool(has_population)) | {"vergelijkbaar": method_text(catalog)}
+    methods = (rule_texts(catalog.signals, with_minimum=not population(figures, catalog.signals).empty)
+               | {"vergelijkbaar": method_text(catalog)})
     products["methoden"] = pd.DataFrame(list(methods.items()), columns=["onderdeel", "tekst"])
     products["editie"] = pd.DataFrame({"gemeentecode": [store.gemeentecode],
                                        "gebouwd_op": [built_at.isoformat(timespec="seconds")]})
@@ -90,26 +89,6 @@ def _wide(store: Datapakhuis, compared: pd.DataFrame, niveau: str, *, with_statu
     return gpd.GeoDataFrame(wide, geometry="geometry", crs=areas.crs)
 
 
-def targets(compared: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """Per targeted indicator and area: its kadernota target, the latest figure and whether it meets the target."""
-    rows = []
-    for indicator in catalog.indicators.values():
-        target = indicator.target
-        if target is None:
-            continue
-        latest = latest_peiljaar(compared[compared["indicator"] == indicator.id])
-        for row in latest.itertuples():
-            known = pd.notna(row.waarde)
-            rows.append({"indicator": indicator.id, "niveau": row.niveau, "gebiedscode": row.gebiedscode,
-                         "peiljaar": int(row.peiljaar), "waarde": row.waarde,
-                         "streefwaarde": target.value_for(row.gebiedscode), "streefjaar": target.year,
-                         "richting": target.direction, "omschrijving": target.describe(row.gebiedscode),
-                         "gehaald": (not target.missed(row.waarde, row.gebiedscode)) if known else None})
-    table = pd.DataFrame(rows, columns=["indicator", "niveau", "gebiedscode", "peiljaar", "waarde", "streefwaarde",
-                                        "streefjaar", "richting", "omschrijving", "gehaald"])
-    return table.astype({"gehaald": "boolean"})  # unknown where the figure is hidden
-
-
 def definitions(catalog: Catalog, figures: pd.DataFrame, available: Availability) -> pd.DataFrame:
     """The catalog as a table: what each indicator means, where it comes from, how it is protected,
     and whether this build could compute it (``beschikbaarheid``: empty, or "niet beschikbaar — …")."""
@@ -125,7 +104,7 @@ def definitions(catalog: Catalog, figures: pd.DataFrame, available: Availability
             "broneigenaren": "; ".join(f"{s.title}: {s.owner}" for s in indicator.sources),
             "terugmelden": "; ".join(f"{s.title}: {s.feedback}" for s in indicator.sources if s.feedback),
             "streefwaarde": indicator.target.describe("") if indicator.target else "",
-            "referentiewaarde": (f"{indicator.reference.value:g} ({indicator.reference.label})".replace(".", ",")
+            "referentiewaarde": (f"{indicator.reference.value:g}".replace(".", ",") + f" ({indicator.reference.label})"
                                  if indicator.reference else ""),
             "licentie": indicator.licence, "bronvermelding": indicator.attribution,
             "niveaus": ", ".join(available.levels.get(indicator.id, indicator.levels)), "peiljaren": years.get(indicator.id, ""),

@@ -48,18 +48,23 @@ def rule_texts(rules: SignalRules, *, with_minimum: bool = True) -> dict[str, st
     }
 
 
+def population(figures: pd.DataFrame, rules: SignalRules) -> pd.DataFrame:
+    """The known population figures (latest peiljaar) that decide which areas may be signalled; empty when the build
+    has none, and then no minimum applies."""
+    return latest_peiljaar(figures[(figures["indicator"] == rules.population) & figures["waarde"].notna()])
+
+
 def signals(compared: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     """Every signal of ``compared`` (the long figures with gebiedsnaam), one row each: see :data:`SIGNAL_COLUMNS`."""
     rules = catalog.signals
-    population = latest_peiljaar(compared[(compared["indicator"] == rules.population) & compared["waarde"].notna()])
-    texts = rule_texts(rules, with_minimum=not population.empty)
+    inhabitants = population(compared, rules).set_index(["niveau", "gebiedscode"])["waarde"]
+    texts = rule_texts(rules, with_minimum=not inhabitants.empty)
     eligible = compared[compared["waarde"].notna()]
-    if not population.empty:
-        inhabitants = population.set_index(["niveau", "gebiedscode"])["waarde"]
+    if not inhabitants.empty:
         keys = pd.MultiIndex.from_frame(eligible[["niveau", "gebiedscode"]])
         eligible = eligible[keys.map(inhabitants).to_numpy(dtype=float, na_value=np.nan) >= rules.min_inhabitants]
     found = [_deviations(eligible, catalog, texts["afwijking"]), _trends(eligible, catalog, texts["trend"]),
-             _targets(eligible, catalog, texts["streefwaarde"])]
+             _targets(compared, eligible, catalog, texts["streefwaarde"])]
     table = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else None
     if table is None:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "peiljaar" else "object") for c in SIGNAL_COLUMNS})
@@ -124,19 +129,39 @@ def _trends(eligible: pd.DataFrame, catalog: Catalog, rule: str) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def _targets(eligible: pd.DataFrame, catalog: Catalog, rule: str) -> pd.DataFrame:
-    targeted = {i.id: i for i in catalog.indicators.values() if i.target is not None}
-    latest = latest_peiljaar(eligible[eligible["indicator"].isin(targeted)])
+def target_table(compared: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Per targeted indicator and area: its kadernota target, the latest figure and whether it meets the target."""
     rows = []
-    for row in latest.itertuples():
-        definition = targeted[row.indicator]
-        target = definition.target
-        assert target is not None
-        if target.missed(row.waarde, row.gebiedscode):
-            rows.append({"niveau": row.niveau, "gebiedscode": row.gebiedscode, "gebiedsnaam": row.gebiedsnaam,
-                         "soort": "streefwaarde", "thema": definition.theme, "peiljaar": int(row.peiljaar),
-                         "indicatoren": definition.title,
-                         "toelichting": f"{format_number(row.waarde, definition.unit)} {definition.unit}; streefwaarde "
-                                        f"{target.describe(row.gebiedscode)}",
-                         "regel": rule})
+    for indicator in catalog.indicators.values():
+        target = indicator.target
+        if target is None:
+            continue
+        latest = latest_peiljaar(compared[compared["indicator"] == indicator.id])
+        for row in latest.itertuples():
+            known = pd.notna(row.waarde)
+            rows.append({"indicator": indicator.id, "niveau": row.niveau, "gebiedscode": row.gebiedscode,
+                         "peiljaar": int(row.peiljaar), "waarde": row.waarde,
+                         "streefwaarde": target.value_for(row.gebiedscode), "streefjaar": target.year,
+                         "richting": target.direction, "omschrijving": target.describe(row.gebiedscode),
+                         "gehaald": (not target.missed(row.waarde, row.gebiedscode)) if known else None})
+    table = pd.DataFrame(rows, columns=["indicator", "niveau", "gebiedscode", "peiljaar", "waarde", "streefwaarde",
+                                        "streefjaar", "richting", "omschrijving", "gehaald"])
+    return table.astype({"gehaald": "boolean"})  # unknown where the figure is hidden
+
+
+def _targets(compared: pd.DataFrame, eligible: pd.DataFrame, catalog: Catalog, rule: str) -> pd.DataFrame:
+    """The latest figures that miss their target, in areas that may be signalled."""
+    table = target_table(compared, catalog)
+    missed = table[table["gehaald"].eq(False).fillna(False)]
+    names = eligible.drop_duplicates(["niveau", "gebiedscode"]).set_index(["niveau", "gebiedscode"])["gebiedsnaam"]
+    missed = missed[pd.MultiIndex.from_frame(missed[["niveau", "gebiedscode"]]).isin(names.index)]
+    rows = []
+    for row in missed.itertuples():
+        definition = catalog.indicators[row.indicator]
+        rows.append({"niveau": row.niveau, "gebiedscode": row.gebiedscode,
+                     "gebiedsnaam": names[(row.niveau, row.gebiedscode)], "soort": "streefwaarde",
+                     "thema": definition.theme, "peiljaar": row.peiljaar, "indicatoren": definition.title,
+                     "toelichting": f"{format_number(row.waarde, definition.unit)} {definition.unit}; streefwaarde "
+                                    f"{row.omschrijving}",
+                     "regel": rule})
     return pd.DataFrame(rows)

@@ -110,13 +110,14 @@ class Profiles:
         signals, similar, texts = atlas.signals(), atlas.similar(), atlas.texts()
         targets = atlas.targets().set_index(["niveau", "gebiedscode", "indicator"])
         years = sorted(long["peiljaar"].unique().tolist())
+        methods = atlas.methods()
         gemeente = long[long["niveau"] == "gemeente"].pivot_table(index="indicator", columns="peiljaar", values="waarde")
         context = {
             "gemeentenaam": self.gemeentenaam, "editie": atlas.edition().strftime("%d-%m-%Y"),
             "scope": "openbare cijfers" if atlas.public else "INTERN: niet publiceren",
             "intern": not atlas.public, "printing": printing, "colours": LINE_COLOURS,
-            "regels": [(kind, text) for kind, text in atlas.methods().items() if kind != "vergelijkbaar"],
-            "methode_vergelijkbaar": atlas.methods().get("vergelijkbaar", ""),
+            "regels": [(kind, text) for kind, text in methods.items() if kind != "vergelijkbaar"],
+            "methode_vergelijkbaar": methods.get("vergelijkbaar", ""),
             "bronnen": atlas.sources().to_dict("records"),
             "attributions": "; ".join(sorted({a for text in definitions["bronvermelding"] for a in text.split("; ")})),
         }

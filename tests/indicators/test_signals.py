@@ -4,8 +4,7 @@ import pandas as pd
 import pytest
 
 from wijkatlas.indicators.catalog import CatalogError, load_catalog
-from wijkatlas.indicators.products import targets
-from wijkatlas.indicators.signals import signals
+from wijkatlas.indicators.signals import signals, target_table
 from wijkatlas.indicators.similar import similar_areas
 
 from helpers import SMALL_CATALOG
@@ -96,7 +95,7 @@ def test_target_of_a_wijk_holds_for_its_buurten(catalog_path, tmp_path):
     missed = signals(frame(rows), catalog).query("soort == 'streefwaarde'")
     assert sorted(missed["gebiedscode"]) == ["BU00010201", "WK000102"]
     assert "streefwaarde hoogstens 20 in 2026 (Kadernota)" in missed["toelichting"].iloc[0]
-    table = targets(frame(rows), catalog).set_index("gebiedscode")
+    table = target_table(frame(rows), catalog).set_index("gebiedscode")
     assert table.loc["BU00010101", "streefwaarde"] == 50 and bool(table.loc["BU00010101", "gehaald"])
     assert not table.loc["WK000102", "gehaald"]
 
