@@ -101,8 +101,9 @@ def visit(browser) -> Iterator:
     context = browser.new_context(viewport={"width": 1200, "height": 800}, locale="nl-NL")
     visits = []
 
-    def open_page(path: Path) -> Visit:
+    def open_page(path: Path, *, width: int = 1200, height: int = 800) -> Visit:
         page = context.new_page()
+        page.set_viewport_size({"width": width, "height": height})
         seen = Visit(page)
 
         def route(request_route):

@@ -14,3 +14,18 @@ SMALL_CATALOG = TESTS / "indicators" / "small_catalog.toml"
 def recorded(name: str) -> dict:
     """A recorded response body from tests/fixtures."""
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def settled_marker_count(page) -> int:
+    """Facilities drawn (single dots plus cluster counts) once no zoom or cluster animation is running.
+
+    During an animation the old and the new cluster icons are both in the page.
+    """
+    page.wait_for_function("!document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim')")
+    counts = []
+    while len(counts) < 2 or counts[-1] != counts[-2]:
+        page.wait_for_timeout(250)
+        clustered = sum(int(text) for text in page.locator(".marker-cluster").all_inner_texts())
+        counts.append(page.locator(".wa-sport").count() + clustered)
+        assert len(counts) < 40, f"marker count does not settle: {counts}"
+    return counts[-1]

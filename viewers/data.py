@@ -91,7 +91,11 @@ class Atlas:
 
     def edition(self) -> date:
         """The day the build was made: the date of this edition."""
-        return datetime.fromisoformat(self._read("editie")["gebouwd_op"].iloc[0]).date()
+        return datetime.fromisoformat(self.edition_stamp()).date()
+
+    def edition_stamp(self) -> str:
+        """The moment the build was made (ISO 8601): what tells one edition from another."""
+        return str(self._read("editie")["gebouwd_op"].iloc[0])
 
     def registration(self, name: str) -> gpd.GeoDataFrame:
         """A registration's records in lon/lat, as stored."""

@@ -1,25 +1,39 @@
-"""Gebiedsprofiel: a choropleth of any indicator of the catalog per wijk or buurt.
+"""Gebiedsprofiel: a choropleth of any indicator of the catalog per wijk or buurt, in any peiljaar.
 
-The areas are embedded once with every indicator's value and status, and the
-class bounds of every classification method per indicator and level (from
-mapclassify); selectors restyle the areas in the browser, so one page holds the
-whole catalog and stays small. The legend names the method.
+The area outlines are embedded once; every indicator's value per area and
+peiljaar, the reason a hidden one is hidden, the class bounds of every
+classification method (mapclassify, over all peiljaren so that colours compare
+across years), the signals with their rules and each area's similar areas are
+one JSON block beside them (``<script class="wa-area-data">``). ``areas.js``
+restyles the areas in the browser from selectors for indicator, peiljaar,
+classes, comparison group (gemeente or similar areas), signals and area, so one
+page holds the whole catalog and stays small.
 """
 
 from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import folium
 import mapclassify
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement, Template
+from branca.element import Element, Figure, MacroElement, Template
 
 from wijkatlas.indicators.disclosure import status_text
 from wijkatlas.viewers.data import Atlas, bounds
-from wijkatlas.viewers.style import CLASS_COLOURS, MISSING, MISSING_LABEL, SUPPRESSED, SUPPRESSED_LABEL, Frame, base_map
+from wijkatlas.viewers.style import (
+    CLASS_COLOURS,
+    MISSING,
+    MISSING_LABEL,
+    SUPPRESSED,
+    SUPPRESSED_LABEL,
+    Frame,
+    QualityPanel,
+    base_map,
+)
 from wijkatlas.vocabulary import LEVELS as VOCABULARY_LEVELS
 from wijkatlas.vocabulary import is_suppressed
 
@@ -29,8 +43,13 @@ DEFAULT_SCHEME = "kwantielen"
 CLASSES = 5
 #: the levels a map shows, as its layer control names them
 LEVELS = {level: VOCABULARY_LEVELS[level].title for level in ("wijk", "buurt")}
-#: Marker of a suppressed, a missing and a published figure.
-SECRET, NONE, PRESENT = -1, -2, 0
+#: Outline of an area with a signal (Okabe-Ito vermillion), and of the areas it is compared with.
+SIGNAL_OUTLINE = {"color": "#D55E00", "weight": 4, "dashArray": ""}
+SIMILAR_OUTLINE = {"color": "#000000", "weight": 3, "dashArray": "6 4"}
+#: The script that draws and restyles the areas; inlined so the page works from a folder.
+AREAS_JS = Path(__file__).with_name("static") / "areas.js"
+#: The class of the JSON block with the areas' figures, which ``check-openbaar`` reads.
+DATA_CLASS = "wa-area-data"
 
 
 def classify(values: pd.Series, scheme: str, k: int = CLASSES) -> list[float]:
@@ -54,56 +73,103 @@ def palette(count: int) -> list[str]:
     return CLASS_COLOURS[count] if count >= 3 else CLASS_COLOURS[3][:count]
 
 
-def indicator_table(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[str, pd.DataFrame], list[dict]]:
-    """Per level the areas, and per indicator (all, or ``indicators``) its metadata for the selector and legend."""
+def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Per level the areas' outlines (code and name), and the page's data block for all or ``indicators``."""
     definitions = atlas.definitions()
     if indicators is not None:
         definitions = definitions.loc[indicators]
-    gemeente = atlas.gemeente()
     frames = {level: atlas.areas(level) for level in LEVELS}
     long = atlas.long()
+    long = long[long["indicator"].isin(definitions.index)].assign(
+        waarde=lambda f: f["waarde"].round(2), geheim=lambda f: is_suppressed(f["status"]))
+    years = sorted(int(year) for year in long["peiljaar"].unique())
+    codes = {level: frames[level][VOCABULARY_LEVELS[level].code].tolist() for level in LEVELS}
     indexed = set(long.loc[long["index"].notna(), "indicator"])  # counts and sums have no index
+    values: dict[str, dict] = {}
+    hidden: dict[str, dict] = {}
     meta = []
-    for indicator, definition in definitions.iterrows():
-        if indicator not in frames["buurt"] and indicator not in frames["wijk"]:
-            continue
-        classes = {scheme: {level: classify(frame[indicator], scheme) for level, frame in frames.items()
-                            if indicator in frame} for scheme in SCHEMES}
+    for indicator, rows in long.groupby("indicator", sort=False):
+        definition = definitions.loc[indicator]
+        values[indicator], hidden[indicator] = _cells(rows, codes)
         meta.append({
-            "id": indicator, "title": definition["titel"], "unit": definition["eenheid"],
-            "theme": definition["thema"],
-            "gemeente": None if pd.isna(gemeente.get(indicator)) else round(float(gemeente[indicator]), 2),
-            "indexed": indicator in indexed,
-            "classes": {scheme: {level: {"bins": bins, "colours": palette(len(bins))}
-                                 for level, bins in by_level.items()} for scheme, by_level in classes.items()},
+            "id": indicator, "title": definition["titel"], "unit": definition["eenheid"], "theme": definition["thema"],
+            "indexed": indicator in indexed, "years": sorted(int(y) for y in rows["peiljaar"].unique()),
+            "classes": {scheme: {level: _classes(rows[rows["niveau"] == level]["waarde"], scheme)
+                                 for level in LEVELS} for scheme in SCHEMES},
         })
-    return frames, meta
+    meta.sort(key=lambda m: list(definitions.index).index(m["id"]))
+    data = {
+        "years": years, "latest": max(years, default=None), "public": atlas.public,
+        "gemeentecode": str(atlas.gemeente()["gemeentecode"]),
+        "levels": {level: {"title": title, "codes": codes[level],
+                           "names": frames[level][VOCABULARY_LEVELS[level].naam].tolist()}
+                   for level, title in LEVELS.items()},
+        "indicators": meta, "values": values, "hidden": hidden,
+        **_signals(atlas), **_similar(atlas),
+    }
+    outlines = {level: frame[[VOCABULARY_LEVELS[level].code, "geometry"]].rename(
+        columns={VOCABULARY_LEVELS[level].code: "code"}) for level, frame in frames.items()}
+    return outlines, data
 
 
-def feature_properties(frame: pd.DataFrame, level: str, meta: list[dict]) -> pd.DataFrame:
-    """Name, code and per indicator ``<id>`` (value), ``<id>__k`` (secret, missing or present) and ``<id>__s`` (status label)."""
-    out = {"code": frame[f"{level}code"], "naam": frame[f"{level}naam"]}
-    for entry in meta:
-        indicator = entry["id"]
-        if indicator not in frame:
+def _cells(rows: pd.DataFrame, codes: dict[str, list[str]]) -> tuple[dict, dict]:
+    """An indicator's published values per level and peiljaar (one per area, in ``codes`` order; the gemeente's
+    as one number), and the reason per hidden area."""
+    values: dict[str, dict] = {}
+    hidden: dict[str, dict] = {}
+    for (level, year), cells in rows.groupby(["niveau", "peiljaar"]):
+        if level == "gemeente":
+            value = cells["waarde"].iloc[0]
+            values.setdefault(level, {})[str(year)] = None if pd.isna(value) else float(value)
             continue
-        values = frame[indicator]
-        status = frame.get(f"{indicator}__status", pd.Series(None, index=frame.index, dtype=object))
-        out[indicator] = values.round(2).astype(object).where(values.notna(), None)
-        out[f"{indicator}__k"] = [SECRET if secret else (NONE if pd.isna(v) else PRESENT)
-                                  for v, secret in zip(values, is_suppressed(status), strict=True)]
-        out[f"{indicator}__s"] = [status_text(s) if secret else None  # a rounded figure is shown as a figure
-                                  for s, secret in zip(status, is_suppressed(status), strict=True)]
-    return pd.DataFrame(out, index=frame.index)
+        if level not in codes:
+            continue
+        by_code = cells.set_index("gebiedscode")
+        shown = by_code["waarde"].where(~by_code["geheim"]).reindex(codes[level])
+        values.setdefault(level, {})[str(year)] = [None if pd.isna(v) else float(v) for v in shown]
+        reasons = by_code.loc[by_code["geheim"], "status"].map(status_text)
+        position = {code: i for i, code in enumerate(codes[level])}
+        if len(reasons):
+            hidden.setdefault(level, {})[str(year)] = {str(position[code]): reason for code, reason in reasons.items()
+                                                       if code in position}
+    return values, hidden
+
+
+def _classes(values: pd.Series, scheme: str) -> dict:
+    bins = classify(values, scheme)
+    return {"bins": bins, "colours": palette(len(bins))}
+
+
+def _signals(atlas: Atlas) -> dict:
+    """Every wijk's and buurt's signals, and the rule of each kind of signal in plain Dutch."""
+    signals = atlas.signals()
+    by_area: dict[str, dict[str, list]] = {level: {} for level in LEVELS}
+    for row in signals[signals["niveau"].isin(LEVELS)].itertuples():
+        by_area[row.niveau].setdefault(row.gebiedscode, []).append(
+            {"soort": row.soort, "thema": row.thema, "toelichting": row.toelichting, "indicatoren": row.indicatoren})
+    years = signals["peiljaar"].dropna()
+    return {"signals": by_area, "signal_year": int(years.max()) if len(years) else None,
+            "rules": {kind: text for kind, text in atlas.methods().items() if kind != "vergelijkbaar"}}
+
+
+def _similar(atlas: Atlas) -> dict:
+    """Each wijk's and buurt's similar areas, nearest first, and how they are found."""
+    similar = atlas.similar().sort_values("rang")
+    by_area: dict[str, dict[str, list[str]]] = {level: {} for level in LEVELS}
+    for (level, code), rows in similar[similar["niveau"].isin(LEVELS)].groupby(["niveau", "gebiedscode"]):
+        by_area[level][code] = rows["vergelijkbaar_code"].tolist()
+    return {"similar": by_area, "similar_method": atlas.methods().get("vergelijkbaar", "")}
 
 
 def gebiedsprofiel(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
-    """The choropleth page: wijken and buurten as alternative layers, one indicator at a time."""
-    frames, meta = indicator_table(atlas)
-    viewer = base_map(bounds(frames["buurt"]), online_basemap=online_basemap)
-    add_area_layers(viewer, frames, meta, profile_links=True)
+    """The choropleth page: wijken and buurten as alternative layers, one indicator and peiljaar at a time."""
+    outlines, data = area_data(atlas)
+    title = f"Gebiedsprofiel {gemeentenaam}"
+    viewer = base_map(bounds(outlines["buurt"]), title=title, online_basemap=online_basemap)
+    add_area_layers(viewer, outlines, data, profile_links=True)
     folium.LayerControl(collapsed=False, position="topright").add_to(viewer)
-    Frame(f"Gebiedsprofiel {gemeentenaam}", source_line(atlas, "CBS, gemeente"), peiljaar).add_to(viewer)
+    Frame(title, source_line(atlas, "CBS, gemeente"), peiljaar).add_to(viewer)
+    QualityPanel(atlas.sources()).add_to(viewer)
     return viewer
 
 
@@ -112,132 +178,44 @@ def source_line(atlas: Atlas, sources: str) -> str:
     return f"Bron: {sources}" + (" · openbare cijfers" if atlas.public else " · INTERN, niet publiceren")
 
 
-def add_area_layers(viewer: folium.Map, frames: dict[str, pd.DataFrame], meta: list[dict], *,
+def add_area_layers(viewer: folium.Map, outlines: dict[str, pd.DataFrame], data: dict, *,
                     profile_links: bool) -> None:
-    """Wijken and buurten as alternative base layers, styled by the indicator chosen in a selector."""
+    """Wijken and buurten as alternative base layers, styled by the indicator and peiljaar chosen in a selector."""
     layers: dict[str, folium.GeoJson] = {}
     for level, label in LEVELS.items():
-        frame = frames[level]
-        properties = feature_properties(frame, level, meta)
-        data = json.loads(frame[["geometry"]].join(properties).to_json(drop_id=True))
         group = folium.FeatureGroup(name=label, overlay=False, show=level == "wijk")
-        layers[level] = folium.GeoJson(data, name=label, style_function=lambda _: MISSING)
+        layers[level] = folium.GeoJson(json.loads(outlines[level].to_json(drop_id=True)), name=label,
+                                       style_function=lambda _: MISSING)
         layers[level].add_to(group)
         group.add_to(viewer)
-    IndicatorSelector(layers, meta, profile_links=profile_links).add_to(viewer)
+    page = viewer.get_root()
+    assert isinstance(page, Figure)  # base_map puts every map on a page
+    page.header.add_child(Element(f"<script>{AREAS_JS.read_text(encoding='utf-8')}</script>"), name="wa_areas_js")
+    page.html.add_child(Element(
+        f'<script type="application/json" class="{DATA_CLASS}">'
+        + json.dumps(data, ensure_ascii=False, allow_nan=False).replace("</", "<\\/") + "</script>"),
+        name="wa_area_data")
+    IndicatorSelector(layers, profile_links=profile_links).add_to(viewer)
 
 
 class IndicatorSelector(MacroElement):
-    """A selector of indicators that restyles the area layers, their tooltips and the legend."""
+    """The selectors that restyle the area layers, their tooltips, popups and the legend (``areas.js``)."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-(function () {
-  var map = {{ this._parent.get_name() }};
-  var layers = { {% for level, layer in this.layers.items() %}"{{ level }}": {{ layer.get_name() }},{% endfor %} };
-  var meta = {{ this.meta|tojson }};
-  var secret = {{ this.secret|tojson }}, missing = {{ this.missing|tojson }};
-  var links = {{ this.profile_links|tojson }};
-  var byId = {}; meta.forEach(function (m) { byId[m.id] = m; });
-  function esc(text) {
-    return String(text).replace(/[&<>"']/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]; });
-  }
-  if (!meta.length) {  // no indicator was computed: the areas with their names only
-    Object.keys(layers).forEach(function (lv) {
-      layers[lv].eachLayer(function (f) {
-        var p = f.feature.properties;
-        f.bindTooltip("<b>" + esc(p.naam) + "</b> (" + esc(p.code) + ")<br><i>geen indicatoren berekend</i>", {sticky: true});
-      });
-    });
-    return;
-  }
-  function fmt(v) { return v === null || v === undefined ? "–" : Number(v).toLocaleString("nl-NL", {maximumFractionDigits: 1}); }
-  function style(m, level, p) {
-    var k = p[m.id + "__k"], c = m.classes[scheme][level];
-    if (k === -1) return Object.assign({weight: 1.5, opacity: 1}, secret);
-    if (k === -2 || k === undefined || !c) return Object.assign({weight: 1, opacity: 1}, missing);
-    var i = 0; while (i < c.bins.length - 1 && p[m.id] > c.bins[i]) i++;
-    return {fillColor: c.colours[i], fillOpacity: 0.8, color: "#333", weight: 1, opacity: 1, dashArray: ""};
-  }
-  function tooltip(m, p) {
-    var t = "<b>" + esc(p.naam) + "</b> (" + esc(p.code) + ")<br>" + esc(m.title) + ": ";
-    if (p[m.id + "__s"]) { t += "<i>" + p[m.id + "__s"] + "</i>"; }
-    else if (p[m.id] === null || p[m.id] === undefined) { t += "<i>geen gegevens</i>"; }
-    else {
-      t += "<b>" + fmt(p[m.id]) + "</b> " + esc(m.unit);
-      if (m.gemeente !== null) {
-        t += "<br>gemeente: " + fmt(m.gemeente) + " " + esc(m.unit);
-        if (m.gemeente && m.indexed) t += "<br>index (gemeente = 100): " + fmt(100 * p[m.id] / m.gemeente);
-      }
-    }
-    return t;
-  }
-  var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () { this._div = L.DomUtil.create("div", "wa-legend wa-indicator-legend"); return this._div; };
-  legend.addTo(map);
-  function showLegend(m, level) {
-    var c = m.classes[scheme][level] || {bins: [], colours: []}, lower = null, rows = "";
-    c.bins.forEach(function (b, i) {
-      rows += '<div class="wa-legend-row"><span style="display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;background:' +
-        c.colours[i] + ';border:1px solid #333"></span>' + (lower === null ? "t/m " : fmt(lower) + " – ") + fmt(b) + "</div>";
-      lower = b;
-    });
-    rows += '<div class="wa-legend-row"><span style="display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;background:' +
-      secret.fillColor + ';border:1px dashed ' + secret.color + '"></span>{{ this.secret_label }}</div>';
-    rows += '<div class="wa-legend-row"><span style="display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;background:' +
-      missing.fillColor + ';border:1px solid ' + missing.color + '"></span>{{ this.missing_label }}</div>';
-    legend._div.innerHTML = '<div style="background:#fff;padding:6px 8px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.5 sans-serif">' +
-      '<div class="wa-legend-title" style="font-weight:bold">' + m.title + " (" + m.unit + ")</div>" +
-      '<div class="wa-legend-scheme" style="color:#555">klassen: ' + scheme + "</div>" + rows + "</div>";
-  }
-  var current = meta[0].id, level = "wijk", scheme = {{ this.scheme|tojson }};
-  function apply() {
-    var m = byId[current];
-    map.closePopup();  // an open popup would go on showing the previous indicator
-    Object.keys(layers).forEach(function (lv) {
-      layers[lv].eachLayer(function (f) {
-        var p = f.feature.properties;
-        f.setStyle(style(m, lv, p));
-        f.unbindTooltip(); f.bindTooltip(tooltip(m, p), {sticky: true});
-        f.unbindPopup();
-        var popup = tooltip(m, p);
-        if (lv === "wijk" && links) popup += '<br><a class="wa-profile-link" href="profiel-' + p.code + '.html">wijkprofiel</a>';
-        f.bindPopup(popup);
-      });
-    });
-    showLegend(m, level);
-  }
-  map.on("baselayerchange", function (e) { level = e.name === "{{ this.labels.buurt }}" ? "buurt" : "wijk"; showLegend(byId[current], level); });
-  var control = L.control({position: "topright"});
-  control.onAdd = function () {
-    var div = L.DomUtil.create("div", "wa-selector");
-    div.style.cssText = "background:#fff;padding:6px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px sans-serif";
-    var themes = {}, html = '<label>Indicator<br><select id="wa-indicator" style="max-width:260px">';
-    meta.forEach(function (m) { (themes[m.theme] = themes[m.theme] || []).push(m); });
-    Object.keys(themes).forEach(function (t) {
-      html += '<optgroup label="' + t + '">';
-      themes[t].forEach(function (m) { html += '<option value="' + m.id + '">' + m.title + "</option>"; });
-      html += "</optgroup>";
-    });
-    html += '</select></label><br><label>Klassen<br><select id="wa-scheme">';
-    {{ this.schemes|tojson }}.forEach(function (s) { html += '<option' + (s === scheme ? " selected" : "") + ">" + s + "</option>"; });
-    div.innerHTML = html + "</select></label>";
-    L.DomEvent.disableClickPropagation(div);
-    div.querySelector("#wa-indicator").addEventListener("change", function (e) { current = e.target.value; apply(); });
-    div.querySelector("#wa-scheme").addEventListener("change", function (e) { scheme = e.target.value; apply(); });
-    return div;
-  };
-  control.addTo(map);
-  apply();
-})();
+wijkatlasAreas({{ this._parent.get_name() }},
+  { {% for level, layer in this.layers.items() %}"{{ level }}": {{ layer.get_name() }},{% endfor %} },
+  JSON.parse(document.querySelector(".{{ this.data_class }}").textContent), {{ this.options|tojson }});
 {% endmacro %}
 """)
 
-    def __init__(self, layers: dict[str, folium.GeoJson], meta: list[dict], *, profile_links: bool) -> None:
+    def __init__(self, layers: dict[str, folium.GeoJson], *, profile_links: bool) -> None:
         super().__init__()
         self._name = "IndicatorSelector"
-        self.layers, self.meta, self.profile_links = layers, meta, profile_links
-        self.secret, self.missing = SUPPRESSED, MISSING
-        self.secret_label, self.missing_label = SUPPRESSED_LABEL, MISSING_LABEL
-        self.labels = LEVELS
-        self.scheme, self.schemes = DEFAULT_SCHEME, list(SCHEMES)
+        self.layers, self.data_class = layers, DATA_CLASS
+        self.options = {
+            "profileLinks": profile_links, "secret": SUPPRESSED, "missing": MISSING, "secretLabel": SUPPRESSED_LABEL,
+            "missingLabel": MISSING_LABEL, "labels": LEVELS, "scheme": DEFAULT_SCHEME, "schemes": list(SCHEMES),
+            "signalOutline": SIGNAL_OUTLINE, "similarOutline": SIMILAR_OUTLINE,
+        }
+

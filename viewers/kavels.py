@@ -1,4 +1,10 @@
-"""Kavels viewer: sales status of kavels on bedrijventerreinen and for woningbouw at a glance."""
+"""Kavels viewer: sales status of kavels on bedrijventerreinen and for woningbouw at a glance.
+
+A panel filters by terrain and sums kavels and hectares per status, charts the
+sales per year (the date a kavel's status became *verkocht*), and counts the
+kavels of the administration that are not on the map (rejected, or outside the
+gemeente); the quality panel gives the reasons.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,12 @@ from branca.element import MacroElement, Template
 from wijkatlas.publication import public_records
 from wijkatlas.viewers.data import Atlas, bounds
 from wijkatlas.viewers.gebiedsprofiel import source_line
-from wijkatlas.viewers.style import Frame, Legend, base_map
+from wijkatlas.viewers.style import Frame, Legend, QualityPanel, base_map, sources_of
 
 #: Okabe-Ito colours per status.
 STATUS_COLOURS = {"beschikbaar": "#009E73", "in optie": "#E69F00", "verkocht": "#0072B2"}
+SOLD = "verkocht"
+LAYER = "kavels"
 
 
 def kavel_properties(kavels: pd.DataFrame, *, public: bool) -> pd.DataFrame:
@@ -32,8 +40,9 @@ def kavel_properties(kavels: pd.DataFrame, *, public: bool) -> pd.DataFrame:
 
 def kavels_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
     """The kavels map: status per kavel, a terrain filter and a summary of what is shown."""
-    kavels = atlas.registration("kavels")
-    viewer = base_map(bounds(kavels), online_basemap=online_basemap)
+    kavels = atlas.registration(LAYER)
+    title = f"Kavels {gemeentenaam}: verkoopstatus"
+    viewer = base_map(bounds(kavels), title=title, online_basemap=online_basemap)
     properties = kavel_properties(kavels, public=atlas.public)
     for level, label, weight in (("wijk", "Wijkgrenzen", 2.0), ("buurt", "Buurtgrenzen", 0.8)):
         outlines = json.loads(atlas.areas(level)[["geometry"]].to_json(drop_id=True))
@@ -57,14 +66,21 @@ def kavels_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_base
     Legend("Status kavel", [(status, {"fillColor": colour, "color": "#222"})
                             for status, colour in STATUS_COLOURS.items()]).add_to(viewer)
     terrains = sorted(kavels["terrein"].dropna().unique()) if "terrein" in kavels else []
-    KavelPanel(groups, terrains, public=atlas.public).add_to(viewer)
-    Frame(f"Kavels {gemeentenaam}: verkoopstatus", source_line(atlas, "kaveladministratie gemeente"),
-          peiljaar).add_to(viewer)
+    sources = sources_of(atlas.sources(), (LAYER,))
+    KavelPanel(groups, terrains, public=atlas.public, missing=not_on_map(sources)).add_to(viewer)
+    QualityPanel(sources).add_to(viewer)
+    Frame(title, source_line(atlas, "kaveladministratie gemeente"), peiljaar).add_to(viewer)
     return viewer
 
 
+def not_on_map(sources: pd.DataFrame) -> dict[str, int]:
+    """Records of the kavel administration that the map cannot show: rejected, and outside the gemeente."""
+    return {"afgekeurd": int(sources["afgekeurd"].fillna(0).sum()), "buiten": int(sources["buiten"].fillna(0).sum())}
+
+
 class KavelPanel(MacroElement):
-    """Terrain filter, tooltips, and a summary of hectares and counts per status of what is shown."""
+    """Terrain filter, tooltips, a summary of hectares and counts per status of what is shown, the sales per year
+    and the kavels not on the map."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -72,29 +88,49 @@ class KavelPanel(MacroElement):
   var map = {{ this._parent.get_name() }};
   var groups = { {% for status, layer in this.groups.items() %}{{ status|tojson }}: {{ layer.get_name() }},{% endfor %} };
   var terrains = {{ this.terrains|tojson }};
-  var showPrice = {{ (not this.public)|tojson }};
+  var showPrice = {{ (not this.public)|tojson }}, missing = {{ this.missing|tojson }}, sold = {{ this.sold|tojson }};
+  function esc(text) { var span = document.createElement("span"); span.textContent = text; return span.innerHTML; }
   function nl(v, d) { return v === null ? "–" : Number(v).toLocaleString("nl-NL", {maximumFractionDigits: d || 0}); }
   function tip(p) {
-    var t = "<b>Kavel " + p.kavel + "</b> — " + p.status + "<br>" + p.terrein + " (" + p.type + ")<br>" +
+    var t = "<b>Kavel " + esc(p.kavel) + "</b> — " + esc(p.status) + "<br>" + esc(p.terrein) + " (" + esc(p.type) + ")<br>" +
       nl(p.oppervlakte_m2) + " m² (" + nl(p.oppervlakte_m2 / 10000, 2) + " ha)<br>vraagprijs € " + nl(p.prijs_per_m2) +
-      " per m²<br>status sinds " + p.datum;
+      " per m²<br>status sinds " + esc(p.datum);
     if (showPrice && p.koopsom !== null && p.koopsom !== undefined) t += "<br>koopsom € " + nl(p.koopsom);
     return t;
   }
   var panel = L.control({position: "bottomleft"});
   panel.onAdd = function () {
-    var div = L.DomUtil.create("div", "wa-kavelpanel");
-    div.style.cssText = "background:#fff;padding:6px 8px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.5 sans-serif";
+    var div = L.DomUtil.create("details", "wa-kavelpanel wa-box");
+    if (!window.matchMedia("(max-width: 600px)").matches) div.open = true;
     var options = '<option value="">alle terreinen</option>';
-    terrains.forEach(function (t) { options += '<option>' + t + '</option>'; });
-    div.innerHTML = '<label>Terrein <select id="wa-terrein">' + options + '</select></label><div id="wa-summary"></div>';
-    L.DomEvent.disableClickPropagation(div);
+    terrains.forEach(function (t) { options += '<option value="' + esc(t) + '">' + esc(t) + '</option>'; });
+    div.innerHTML = '<summary>Kavels per status en verkoop per jaar</summary><label>Terrein <select id="wa-terrein">' +
+      options + '</select></label><div id="wa-summary"></div><div id="wa-sales"></div>';
+    L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
     div.querySelector("select").addEventListener("change", function (e) { apply(e.target.value); });
     return div;
   };
   panel.addTo(map);
+  /* Kavels sold per year of their status date, as bars with the count written above each. */
+  function salesChart(years) {
+    var keys = Object.keys(years).sort(), width = 250, height = 90, top = 14, bottom = 18;
+    if (!keys.length) return "<div>geen verkochte kavels</div>";
+    var first = Number(keys[0]), last = Number(keys[keys.length - 1]), span = last - first + 1;
+    var most = Math.max.apply(null, keys.map(function (k) { return years[k]; })), bar = Math.min(36, (width - 8) / span - 4);
+    var svg = '<svg class="wa-sales-chart" width="' + width + '" height="' + height + '" role="img" aria-label="verkochte kavels per jaar: ' +
+      keys.map(function (k) { return k + ": " + years[k]; }).join("; ") + '"><line x1="0" y1="' + (height - bottom) + '" x2="' + width +
+      '" y2="' + (height - bottom) + '" stroke="#777"/>';
+    for (var y = first; y <= last; y++) {
+      var n = years[y] || 0, x = 4 + (y - first) * (width - 8) / span, h = (height - top - bottom) * n / most;
+      svg += '<rect x="' + x.toFixed(1) + '" y="' + (height - bottom - h).toFixed(1) + '" width="' + bar.toFixed(1) + '" height="' + h.toFixed(1) +
+        '" fill="{{ this.colour }}"/><text x="' + (x + bar / 2).toFixed(1) + '" y="' + (height - bottom - h - 3).toFixed(1) +
+        '" text-anchor="middle" font-size="10">' + n + '</text><text x="' + (x + bar / 2).toFixed(1) + '" y="' + (height - 5) +
+        '" text-anchor="middle" font-size="10">' + y + "</text>";
+    }
+    return "<div><b>Verkocht per jaar</b></div>" + svg + "</svg>";
+  }
   function apply(terrain) {
-    var rows = "<table style='margin-top:4px'><tr><th style='text-align:left'>status</th><th>kavels</th><th>ha</th></tr>", total = 0, totalHa = 0;
+    var rows = "<table style='margin-top:4px'><tr><th style='text-align:left'>status</th><th>kavels</th><th>ha</th></tr>", total = 0, totalHa = 0, sales = {};
     Object.keys(groups).forEach(function (status) {
       var count = 0, area = 0;
       groups[status].eachLayer(function (f) {
@@ -102,6 +138,7 @@ class KavelPanel(MacroElement):
         f.setStyle({opacity: shown ? 1 : 0, fillOpacity: shown ? 0.75 : 0});
         f.unbindTooltip(); f.unbindPopup();
         if (shown) { f.bindTooltip(tip(p), {sticky: true}); f.bindPopup(tip(p)); count += 1; area += p.oppervlakte_m2; }
+        if (shown && status === sold && p.datum) { var y = p.datum.slice(-4); sales[y] = (sales[y] || 0) + 1; }
       });
       total += count; totalHa += area / 10000;
       rows += "<tr class='wa-status-row'><td>" + status + "</td><td style='text-align:right'>" + count +
@@ -109,14 +146,21 @@ class KavelPanel(MacroElement):
     });
     rows += "<tr><td><b>totaal</b></td><td style='text-align:right'><b>" + total + "</b></td><td style='text-align:right'><b>" +
       nl(totalHa, 2) + "</b></td></tr></table>";
+    if (missing.afgekeurd || missing.buiten) {
+      rows += "<div class='wa-not-shown'>niet op de kaart: " + missing.afgekeurd + " afgekeurd, " + missing.buiten +
+        " buiten de gemeente (zie Bronnen en kwaliteit)</div>";
+    }
     document.getElementById("wa-summary").innerHTML = rows;
+    document.getElementById("wa-sales").innerHTML = salesChart(sales);
   }
   apply("");
 })();
 {% endmacro %}
 """)
 
-    def __init__(self, groups: dict[str, folium.GeoJson], terrains: list[str], *, public: bool) -> None:
+    def __init__(self, groups: dict[str, folium.GeoJson], terrains: list[str], *, public: bool,
+                 missing: dict[str, int]) -> None:
         super().__init__()
         self._name = "KavelPanel"
-        self.groups, self.terrains, self.public = groups, terrains, public
+        self.groups, self.terrains, self.public, self.missing = groups, terrains, public, missing
+        self.sold, self.colour = SOLD, STATUS_COLOURS[SOLD]

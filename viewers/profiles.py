@@ -14,7 +14,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 from markdown_it import MarkdownIt
 
@@ -22,10 +21,9 @@ from wijkatlas.indicators.disclosure import status_text
 from wijkatlas.indicators.profile import LEVEL_OF_PREFIX, format_number
 from wijkatlas.viewers.data import Atlas
 from wijkatlas.viewers.pdf import print_pdfs
+from wijkatlas.viewers.templating import TEMPLATES, sources_table
 from wijkatlas.vocabulary import is_suppressed, latest_peiljaar
 
-TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-                               autoescape=True)
 LINE_COLOURS = {"gebied": "#0072B2", "gemeente": "#B35806", "streefwaarde": "#D55E00"}
 CHART_WIDTH, CHART_HEIGHT = 250, 110
 MARGIN = {"left": 46, "right": 8, "top": 14, "bottom": 20}
@@ -118,7 +116,7 @@ class Profiles:
             "intern": not atlas.public, "printing": printing, "colours": LINE_COLOURS,
             "regels": [(kind, text) for kind, text in methods.items() if kind != "vergelijkbaar"],
             "methode_vergelijkbaar": methods.get("vergelijkbaar", ""),
-            "bronnen": atlas.sources().to_dict("records"),
+            "bronnen": sources_table(atlas.sources()),
             "attributions": "; ".join(sorted({a for text in definitions["bronvermelding"] for a in text.split("; ")})),
         }
         buurten_of = long[long["niveau"] == "buurt"].drop_duplicates("gebiedscode")

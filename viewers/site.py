@@ -1,7 +1,14 @@
-"""Writing the viewers, the wijk profiles and an index page to one folder that works offline."""
+"""Writing the viewers, the profiles, downloads and an index page to one folder that works offline.
+
+The public site is published in editions: each build's site is also kept in
+``edities/<date>/``, and a new site carries every earlier edition over, so an
+edition once published stays available and linked from the index.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import tempfile
 import uuid
@@ -16,12 +23,25 @@ from wijkatlas.viewers.data import Atlas
 from wijkatlas.viewers.gebiedsprofiel import gebiedsprofiel
 from wijkatlas.viewers.kavels import kavels_viewer
 from wijkatlas.viewers.offline import save
-from wijkatlas.viewers.profiles import TEMPLATES, Profiles, profile_page_name
+from wijkatlas.viewers.profiles import Profiles, profile_page_name
 from wijkatlas.viewers.sport import sport_viewer
+from wijkatlas.viewers.templating import TEMPLATES
+from wijkatlas.vocabulary import LEVELS
 
 #: The file that marks a folder as a site Wijkatlas wrote (and may replace).
 MARKER = ".wijkatlas-site"
+#: The folder of the kept editions, and the file in each that names the build it shows.
+EDITIONS = "edities"
+EDITION_STAMP = ".editie"
+DOWNLOADS = "downloads"
 
+
+@dataclass(frozen=True)
+class Addresses:
+    """Where the site and the OGC API are published, for embed snippets and API links (unknown: ``None``)."""
+
+    site: str | None = None
+    api: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,8 +56,9 @@ class Viewer:
 
 
 VIEWERS = [
-    Viewer("gebiedsprofiel.html", "Gebiedsprofiel", "elke indicator per wijk en buurt, vergeleken met de gemeente",
-           gebiedsprofiel, "buurten"),
+    Viewer("gebiedsprofiel.html", "Gebiedsprofiel",
+           "elke indicator per wijk en buurt en peiljaar, vergeleken met de gemeente of vergelijkbare gebieden, "
+           "met signalering", gebiedsprofiel, "buurten"),
     Viewer("sport.html", "Sportvoorzieningen (Sportakkoord)", "sportaanbieders met inwoners en bereik per wijk",
            sport_viewer, "sportvoorzieningen"),
     Viewer("kavels.html", "Kavels", "verkoopstatus van kavels per terrein", kavels_viewer, "kavels"),
@@ -45,13 +66,14 @@ VIEWERS = [
 
 
 def write_site(store: Path, target: Path, *, public: bool, online_basemap: bool = False,
-               pdf: bool = True) -> list[Path]:
-    """Write index, viewers and profile pages (and with ``pdf`` each profile as PDF) of the openbaar (``public``)
-    or intern figures; returns the pages.
+               pdf: bool = True, addresses: Addresses = Addresses()) -> list[Path]:
+    """Write index, viewers, profile pages (and with ``pdf`` each profile as PDF) and downloads of the openbaar
+    (``public``) or intern figures; returns the pages.
 
     The site is written beside ``target`` and then swapped in, so a reader sees
     the old site or the new one. A ``target`` that holds files Wijkatlas did not
-    write is refused rather than deleted.
+    write is refused rather than deleted. A public site keeps every earlier
+    edition of ``target`` and adds this one.
 
     Raises
     ------
@@ -70,10 +92,16 @@ def write_site(store: Path, target: Path, *, public: bool, online_basemap: bool 
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-nieuw-", dir=target.parent))
     staging.chmod(0o755)  # mkdtemp's 0700 would hide the site from a web server
     try:
-        names = _write_pages(atlas, staging, public=public, online_basemap=online_basemap, peiljaar=peiljaar,
-                             gemeentenaam=gemeentenaam, pdf=pdf)
-        (staging / MARKER).write_text("Geschreven door 'wijkatlas viewers'; wordt bij de volgende keer vervangen.\n",
-                                      encoding="utf-8")
+        context = _Context(atlas, gemeentenaam, peiljaar, pdf, addresses, store.parent)
+        names = _write_pages(context, staging, online_basemap=online_basemap)
+        if public:
+            editions = _keep_editions(target / EDITIONS, staging / EDITIONS, atlas)
+            _write_index(context, staging, editions=editions)
+            _copy_edition(staging, staging / EDITIONS / editions[0][0], context)
+        else:
+            _write_index(context, staging, editions=[])
+        (staging / MARKER).write_text("Geschreven door 'wijkatlas viewers'; wordt bij de volgende keer vervangen "
+                                      f"(de map {EDITIONS} blijft en groeit).\n", encoding="utf-8")
         _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -81,30 +109,124 @@ def write_site(store: Path, target: Path, *, public: bool, online_basemap: bool 
     return [target / name for name in names]
 
 
-def _write_pages(atlas: Atlas, folder: Path, *, public: bool, online_basemap: bool, peiljaar: str,
-                 gemeentenaam: str, pdf: bool) -> list[str]:
-    """Every page into ``folder``; returns their names, the index first."""
-    pages = []
-    viewers = [viewer for viewer in VIEWERS if atlas.has(viewer.layer)]
-    for viewer in viewers:
-        page = viewer.build(atlas, peiljaar=peiljaar, gemeentenaam=gemeentenaam, online_basemap=online_basemap)
+@dataclass(frozen=True)
+class _Context:
+    """What every page of one site shares."""
+
+    atlas: Atlas
+    gemeentenaam: str
+    peiljaar: str
+    pdf: bool
+    addresses: Addresses
+    out: Path
+
+    @property
+    def scope(self) -> str:
+        """Whose figures the pages hold, as the pages say it."""
+        return "openbare cijfers" if self.atlas.public else "INTERN: bevat cijfers zonder geheimhouding, niet publiceren"
+
+
+def _write_pages(context: _Context, folder: Path, *, online_basemap: bool) -> list[str]:
+    """Every map, profile and download into ``folder``; returns their names, the index first."""
+    atlas, pages = context.atlas, []
+    for viewer in _viewers(atlas):
+        page = viewer.build(atlas, peiljaar=context.peiljaar, gemeentenaam=context.gemeentenaam,
+                            online_basemap=online_basemap)
         pages.append(save(page, folder / viewer.page).name)
-    wijken = atlas.areas("wijk")[["wijkcode", "wijknaam"]].itertuples(index=False)
-    buurten = atlas.areas("buurt")[["buurtcode", "buurtnaam"]].itertuples(index=False)
-    profiles = Profiles(atlas, gemeentenaam)
-    for code, text in profiles.pages(with_pdf=pdf).items():
+    profiles = Profiles(atlas, context.gemeentenaam)
+    for code, text in profiles.pages(with_pdf=context.pdf).items():
         path = folder / profile_page_name(code)
         path.write_text(text, encoding="utf-8")
         pages.append(path.name)
-    if pdf:
+    if context.pdf:
         pages += [path.name for path in profiles.write_pdfs(folder)]
-    (folder / "index.html").write_text(TEMPLATES.get_template("index.html").render(
-        gemeentenaam=gemeentenaam, peiljaar=peiljaar,
-        scope="openbare cijfers" if public else "INTERN: bevat cijfers zonder geheimhouding, niet publiceren",
-        viewers=[(viewer.page, viewer.title, viewer.about) for viewer in viewers], wijken=list(wijken),
-        buurten=list(buurten), pdf=pdf, editie=atlas.edition().strftime("%d-%m-%Y"),
-        attributions="Bronnen: CBS (CC BY 4.0), Kadaster (BAG), gemeente."), encoding="utf-8")
+    pages += [f"{DOWNLOADS}/{path.name}" for path in _copy_downloads(context, folder / DOWNLOADS)]
     return ["index.html", *pages]
+
+
+def _viewers(atlas: Atlas) -> list[Viewer]:
+    return [viewer for viewer in VIEWERS if atlas.has(viewer.layer)]
+
+
+def _copy_downloads(context: _Context, folder: Path) -> list[Path]:
+    """The build's spreadsheets of this variant's figures (CSV and XLSX per level), as the build wrote them."""
+    exports = context.out / "export" / ("" if context.atlas.public else "intern")
+    found = sorted(exports.glob("indicatoren_*.csv")) + sorted(exports.glob("indicatoren_*.xlsx"))
+    if found:
+        folder.mkdir()
+    return [Path(shutil.copy2(path, folder / path.name)) for path in found]
+
+
+def _write_index(context: _Context, folder: Path, *, editions: list[tuple[str, str]], current: str = "") -> None:
+    """The index: maps with embed snippets, profiles, downloads, API collections and (public) the editions."""
+    atlas, addresses = context.atlas, context.addresses
+    site = (addresses.site or "").rstrip("/")
+    downloads = sorted(path.name for path in (folder / DOWNLOADS).glob("indicatoren_*")) \
+        if (folder / DOWNLOADS).is_dir() else []
+    (folder / "index.html").write_text(TEMPLATES.get_template("index.html").render(
+        gemeentenaam=context.gemeentenaam, peiljaar=context.peiljaar, scope=context.scope, public=atlas.public,
+        viewers=[(viewer.page, viewer.title, viewer.about, f"{site}/{viewer.page}" if site else viewer.page)
+                 for viewer in _viewers(atlas)],
+        site_known=bool(site), wijken=list(atlas.areas("wijk")[[LEVELS["wijk"].code, LEVELS["wijk"].naam]]
+                                           .itertuples(index=False)),
+        buurten=list(atlas.areas("buurt")[[LEVELS["buurt"].code, LEVELS["buurt"].naam]].itertuples(index=False)),
+        pdf=context.pdf, editie=atlas.edition().strftime("%d-%m-%Y"), downloads=downloads,
+        collections=_collections(context.out / "api", public=atlas.public), api=(addresses.api or "").rstrip("/"),
+        editions=editions, current=current,
+        attributions="Bronnen: CBS (CC BY 4.0), Kadaster (BAG), gemeente."), encoding="utf-8")
+
+
+def _collections(api_dir: Path, *, public: bool) -> list[tuple[str, str]]:
+    """The OGC API collections the build prepared for this variant: (id, title)."""
+    listing = api_dir / "collections.json"
+    if not listing.is_file():
+        return []
+    collections = json.loads(listing.read_text(encoding="utf-8"))["collections"]
+    return [(c["id"], c["title"]) for c in collections if c["intern"] == (not public)]
+
+
+def _keep_editions(kept: Path, folder: Path, atlas: Atlas) -> list[tuple[str, str]]:
+    """Carry the editions of the published site over into ``folder`` and name this build's edition; returns
+    (folder name, date shown) per edition, this one first, then newest first.
+
+    An edition is named by its build date; a second build on one day gets ``-2``. Only the same build's edition
+    is replaced (a site written again from one datapakhuis); nothing else is ever removed.
+    """
+    folder.mkdir()
+    stamp = atlas.edition_stamp()
+    names = []
+    for edition in sorted(kept.iterdir()) if kept.is_dir() else []:
+        if (edition / EDITION_STAMP).is_file() and (edition / EDITION_STAMP).read_text(encoding="utf-8") == stamp:
+            continue
+        shutil.copytree(edition, folder / edition.name, copy_function=_link_or_copy)
+        names.append(edition.name)
+    day = atlas.edition().isoformat()
+    name = next(n for n in (day, *(f"{day}-{i}" for i in range(2, 1000))) if n not in names)
+    shown = {n: _edition_date(folder / n) for n in names}
+    return [(name, atlas.edition().strftime("%d-%m-%Y")),
+            *sorted(shown.items(), key=lambda item: item[0], reverse=True)]
+
+
+def _edition_date(folder: Path) -> str:
+    day = folder.name[:10]
+    return f"{day[8:10]}-{day[5:7]}-{day[:4]}" + (f" ({folder.name[11:]})" if len(folder.name) > 10 else "")
+
+
+def _copy_edition(site: Path, edition: Path, context: _Context) -> None:
+    """This site as a kept edition: every page and download, with an index that points to the current site."""
+    shutil.copytree(site, edition, ignore=shutil.ignore_patterns(EDITIONS, MARKER), copy_function=_link_or_copy)
+    (edition / "index.html").unlink()
+    _write_index(context, edition, editions=[], current="../../index.html")
+    (edition / EDITION_STAMP).write_text(context.atlas.edition_stamp(), encoding="utf-8")
+
+
+def _link_or_copy(source: str, target: str) -> str:
+    """A hard link (an edition costs no space; pages are never changed in place), or a copy across file systems."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+    return target
 
 
 def _swap_in(staging: Path, target: Path) -> None:

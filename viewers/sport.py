@@ -1,4 +1,11 @@
-"""Sport viewer (Sportakkoord): sportaanbieders by sport, clustered, over CBS context and reach per area."""
+"""Sport viewer (Sportakkoord): sportaanbieders by sport over CBS context and reach per area.
+
+Each sport has its own mark (an Okabe-Ito colour and, past eight sports, a
+square or diamond shape, with a two-letter label); a panel filters the
+facilities by sport and sums providers and members per sport, per 1 000
+inhabitants of the age group chosen (members are registered per provider, not by
+age or address, so the ratio is for the whole gemeente).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +13,37 @@ import html
 
 import folium
 import pandas as pd
+from branca.element import MacroElement, Template
 from folium.plugins import MarkerCluster
 
 from wijkatlas.publication import public_records
 from wijkatlas.viewers.data import Atlas, bounds
-from wijkatlas.viewers.gebiedsprofiel import add_area_layers, indicator_table, source_line
-from wijkatlas.viewers.style import CATEGORY_COLOURS, Frame, Legend, base_map
+from wijkatlas.viewers.gebiedsprofiel import add_area_layers, area_data, source_line
+from wijkatlas.viewers.style import (
+    CATEGORY_COLOURS,
+    SHAPES,
+    Frame,
+    Legend,
+    QualityPanel,
+    base_map,
+    mark_style,
+    sources_of,
+)
 
 #: The catalog marks the context and reach indicators offered under the facilities with ``viewers = ["sport"]``.
 VIEWER = "sport"
+#: The layers whose sources the quality panel lists.
+SOURCE_LAYERS = ("sportvoorzieningen", "kerncijfers", "gebieden", "bag_verblijfsobjecten")
+#: The age groups members can be set against: the catalog's share indicators of the gemeente.
+AGE_GROUPS = ("aandeel_0_15", "aandeel_15_25", "aandeel_25_45", "aandeel_45_65", "aandeel_65_plus")
+POPULATION = "inwoners"
 
 
-def sport_colours(sports: list[str]) -> dict[str, str]:
-    """A colour per sport; past eight the colours repeat and the two-letter label tells sports apart."""
-    return {sport: CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i, sport in enumerate(sorted(sports))}
+def sport_marks(sports: list[str]) -> dict[str, tuple[str, str]]:
+    """A colour and a shape per sport, different for every sport up to 24."""
+    count = len(CATEGORY_COLOURS)
+    return {sport: (CATEGORY_COLOURS[i % count], SHAPES[(i // count) % len(SHAPES)])
+            for i, sport in enumerate(sorted(sports))}
 
 
 def abbreviations(sports: list[str]) -> dict[str, str]:
@@ -31,12 +55,21 @@ def abbreviations(sports: list[str]) -> dict[str, str]:
     return labels
 
 
-def dot_icon(colour: str, label: str) -> folium.DivIcon:
-    """A coloured dot with a short label: readable without telling colours apart, and no icon font needed."""
+def text_colour(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (#rrggbb), by WCAG relative luminance."""
+    channels = [int(background[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#fff"
+
+
+def mark_icon(colour: str, shape: str, label: str) -> folium.DivIcon:
+    """A sport's mark with its short label: readable without telling colours apart, and no icon font needed."""
+    counter = "transform:rotate(-45deg);" if shape == "ruit" else ""
     return folium.DivIcon(
-        html=(f'<div class="wa-sport" style="width:22px;height:22px;border-radius:11px;background:{colour};'
-              f'border:2px solid #fff;box-shadow:0 0 2px #000;color:#fff;font:bold 10px/22px sans-serif;'
-              f'text-align:center">{html.escape(label)}</div>'),
+        html=(f'<div class="wa-sport wa-{shape}" style="{mark_style(colour, shape, 22)}">'
+              f'<div style="{counter}color:{text_colour(colour)};font:bold 10px/22px sans-serif;text-align:center">'
+              f"{html.escape(label)}</div></div>"),
         icon_size=(22, 22), icon_anchor=(11, 11))
 
 
@@ -49,9 +82,35 @@ def facility_texts(facility: pd.Series) -> tuple[str, str]:
     name = text("aanbieder") or text("naam") or text("bron_id")
     sport = text("categorie")
     lines = [f"<b>{name}</b>", f"sport: {sport}"]
-    lines += [f"{label}: {value}" for label, value in (("accommodatie", text("accommodatie")),
-                                                      ("adres", text("adres")), ("plaats", text("plaats"))) if value]
+    lines += [f"{label}: {value}" for label, value in (
+        ("accommodatie", text("accommodatie")), ("adres", text("adres")), ("plaats", text("plaats")),
+        ("leden", text("aantal_leden")), ("gegevens bijgewerkt", text("laatst_gewijzigd"))) if value]
     return f"{name} ({sport})", "<br>".join(lines)
+
+
+def age_groups(atlas: Atlas) -> dict[str, float]:
+    """Inhabitants of the gemeente in total and per age group (latest peiljaar), by their label."""
+    definitions, gemeente = atlas.definitions(), atlas.gemeente()
+    total = gemeente.get(POPULATION)
+    if total is None or pd.isna(total):
+        return {}
+    groups = {"alle inwoners": float(total)}
+    for indicator in AGE_GROUPS:
+        share = gemeente.get(indicator)
+        if share is not None and pd.notna(share):
+            groups[definitions.loc[indicator, "titel"].removeprefix("Aandeel ")] = round(float(total) * share / 100)
+    return groups
+
+
+def members_per_sport(facilities: pd.DataFrame) -> list[dict]:
+    """Per sport its providers and registered members (members unknown when no provider gave them)."""
+    members = pd.to_numeric(facilities.get("aantal_leden", pd.Series(index=facilities.index, dtype=float)),
+                            errors="coerce")
+    table = facilities.assign(leden=members).groupby("categorie").agg(
+        aanbieders=("categorie", "size"), leden=("leden", "sum"), met_leden=("leden", "count"))
+    return [{"sport": sport, "aanbieders": int(row.aanbieders),
+             "leden": int(row.leden) if row.met_leden else None, "met_leden": int(row.met_leden)}
+            for sport, row in table.iterrows()]
 
 
 def sport_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
@@ -59,23 +118,80 @@ def sport_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basem
     facilities = atlas.registration("sportvoorzieningen")
     if atlas.public:
         facilities = public_records("sportvoorzieningen", facilities)
-    frames, meta = indicator_table(atlas, atlas.context_indicators(VIEWER))
-    viewer = base_map(bounds(frames["buurt"]), online_basemap=online_basemap)
-    add_area_layers(viewer, frames, meta, profile_links=False)
     if "categorie" not in facilities.columns:
         facilities = facilities.assign(categorie="sport")
-    colours = sport_colours(facilities["categorie"].unique().tolist())
-    labels = abbreviations(list(colours))
+    outlines, data = area_data(atlas, atlas.context_indicators(VIEWER))
+    title = f"Sportvoorzieningen {gemeentenaam} (Sportakkoord)"
+    viewer = base_map(bounds(outlines["buurt"]), title=title, online_basemap=online_basemap)
+    add_area_layers(viewer, outlines, data, profile_links=False)
+    marks = sport_marks(facilities["categorie"].unique().tolist())
+    labels = abbreviations(list(marks))
     cluster = MarkerCluster(name="Sportaanbieders", show=True, options={"maxClusterRadius": 40})
     for _, facility in facilities.iterrows():
         tooltip, popup = facility_texts(facility)
-        folium.Marker([facility.geometry.y, facility.geometry.x], icon=dot_icon(colours[facility["categorie"]],
-                                                                              labels[facility["categorie"]]),
-                      tooltip=tooltip, popup=folium.Popup(popup, max_width=300)).add_to(cluster)
+        sport = facility["categorie"]
+        folium.Marker([facility.geometry.y, facility.geometry.x], icon=mark_icon(*marks[sport], labels[sport]),
+                      tooltip=tooltip, popup=folium.Popup(popup, max_width=300), sport=sport,
+                      title=html.unescape(tooltip)).add_to(cluster)
     cluster.add_to(viewer)
     folium.LayerControl(collapsed=False, position="topright").add_to(viewer)
-    Legend("Sport", [(f"{sport} ({labels[sport]})", {"fillColor": colour, "color": "#fff"})
-                     for sport, colour in colours.items()], position="bottomleft").add_to(viewer)
-    Frame(f"Sportvoorzieningen {gemeentenaam} (Sportakkoord)",
-          source_line(atlas, "registratie sportaanbieders, CBS"), peiljaar).add_to(viewer)
+    Legend("Sport", [(f"{sport} ({labels[sport]})", {"fillColor": colour, "color": "#fff", "shape": shape})
+                     for sport, (colour, shape) in marks.items()], position="bottomright").add_to(viewer)
+    SportPanel(cluster, members_per_sport(facilities), age_groups(atlas)).add_to(viewer)
+    QualityPanel(sources_of(atlas.sources(), SOURCE_LAYERS)).add_to(viewer)
+    Frame(title, source_line(atlas, "registratie sportaanbieders, CBS"), peiljaar).add_to(viewer)
     return viewer
+
+
+class SportPanel(MacroElement):
+    """A filter by sport, and per sport its providers, members and members per 1 000 of the chosen age group."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }}, cluster = {{ this.cluster.get_name() }};
+  var sports = {{ this.sports|tojson }}, groups = {{ this.groups|tojson }};
+  var markers = cluster.getLayers();
+  function nl(v, d) { return v === null ? "–" : Number(v).toLocaleString("nl-NL", {maximumFractionDigits: d || 0}); }
+  function esc(text) { var span = document.createElement("span"); span.textContent = text; return span.innerHTML; }
+  var panel = L.control({position: "bottomleft"});
+  panel.onAdd = function () {
+    var div = L.DomUtil.create("details", "wa-sportpanel wa-box");
+    if (!window.matchMedia("(max-width: 600px)").matches) div.open = true;
+    var html = '<summary>Sporten en leden</summary><label>Sport <select id="wa-sport"><option value="">alle sporten</option>';
+    sports.forEach(function (s) { html += "<option>" + esc(s.sport) + "</option>"; });
+    html += '</select></label><br><label>Leden per 1 000 van <select id="wa-group">';
+    groups.forEach(function (g, i) { html += '<option value="' + i + '">' + esc(g[0]) + "</option>"; });
+    div.innerHTML = html + '</select></label><div id="wa-members"></div>';
+    L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
+    div.querySelector("#wa-sport").addEventListener("change", function (e) { filter(e.target.value); table(); });
+    div.querySelector("#wa-group").addEventListener("change", table);
+    return div;
+  };
+  panel.addTo(map);
+  function filter(sport) {
+    cluster.clearLayers();
+    cluster.addLayers(markers.filter(function (m) { return !sport || m.options.sport === sport; }));
+  }
+  function table() {
+    var chosen = document.getElementById("wa-sport").value, group = document.getElementById("wa-group").value;
+    var people = groups.length ? groups[Number(group)][1] : null;
+    var rows = "<table><tr><th>sport</th><th class='num'>aanbieders</th><th class='num'>leden</th><th class='num'>per 1 000</th></tr>";
+    sports.forEach(function (s) {
+      if (chosen && s.sport !== chosen) return;
+      var rate = s.leden === null || !people ? null : 1000 * s.leden / people;
+      rows += "<tr class='wa-sport-row'><td>" + esc(s.sport) + "</td><td class='num'>" + s.aanbieders + "</td><td class='num'>" +
+        nl(s.leden) + (s.met_leden < s.aanbieders && s.leden !== null ? "*" : "") + "</td><td class='num'>" + nl(rate, 1) + "</td></tr>";
+    });
+    document.getElementById("wa-members").innerHTML = rows + "</table><div style='color:#444'>leden zoals de aanbieders " +
+      "ze opgeven, voor de hele gemeente (niet naar woonplaats of leeftijd geregistreerd); * niet elke aanbieder gaf leden op</div>";
+  }
+  table();
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, cluster: MarkerCluster, sports: list[dict], groups: dict[str, float]) -> None:
+        super().__init__()
+        self._name = "SportPanel"
+        self.cluster, self.sports, self.groups = cluster, sports, list(groups.items())

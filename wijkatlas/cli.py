@@ -120,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="de catalogus van de bouw, voor de controle vóór --public (standaard de ingebouwde)")
     viewers.add_argument("--geen-pdf", action="store_true",
                          help="schrijf de profielen zonder PDF (de PDF's drukt Chromium af, ongeveer 0,5 s per profiel)")
+    viewers.add_argument("--site-url", help="het openbare adres van de site, voor de insluitcode van de kaarten")
+    viewers.add_argument("--api-url", help="het openbare adres van de OGC API, voor de links naar de collecties")
     viewers.set_defaults(run=_viewers)
 
     check = commands.add_parser("check-openbaar", help="val de openbare uitvoer aan als een aanvaller: is iets "
@@ -337,13 +339,14 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _viewers(args: argparse.Namespace) -> int:
-    from wijkatlas.viewers.site import write_site
+    from wijkatlas.viewers.site import Addresses, write_site
 
     target = args.doel or args.out / ("openbaar" if args.public else "viewers")
     if args.public:  # the pages show the openbaar figures: they must hold before anything is written
         _refuse_if_recoverable(args.out, args.catalog, pages=False)
     pages = write_site(args.out / settings.STORE_NAME, target, public=args.public,
-                       online_basemap=args.achtergrondkaart, pdf=not args.geen_pdf)
+                       online_basemap=args.achtergrondkaart, pdf=not args.geen_pdf,
+                       addresses=Addresses(site=args.site_url, api=args.api_url))
     scope = "openbare" if args.public else "interne"
     print(f"{len(pages)} pagina's met {scope} cijfers in {target}; begin bij {pages[0]}")
     return 0

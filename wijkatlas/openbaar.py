@@ -81,7 +81,9 @@ def check_public_outputs(out: Path, catalog: Catalog, *, exact: bool = False, pa
     titles = {i.title: i.id for i in catalog.indicators.values()}
     result.leaks += _export_leaks(out / "export", titles, hidden_cells, latest)
     result.leaks += _api_leaks(out / "api" / "openbaar.gpkg", hidden_cells, latest)
-    result.leaks += _site_leaks(out / "openbaar", hidden_cells, latest, titles) if pages else []
+    if pages:  # the current edition; an earlier one was checked against its own build when it was published
+        result.leaks += _site_leaks(out / "openbaar", hidden_cells, latest, titles)
+        result.leaks += _export_leaks(out / "openbaar" / "downloads", titles, hidden_cells, latest)
     return result
 
 
@@ -151,6 +153,7 @@ def _site_leaks(folder: Path, hidden_cells: set[tuple], latest: dict[str, int], 
         for indicator, cell in re.findall(r'data-indicator="([^"]+)">\s*<td>.*?</td>\s*(<td[^>]*>[^<]*</td>)', text):
             if (indicator, code, latest.get(indicator)) in hidden_cells and 'class="num geheim"' not in cell:
                 leaks.append(f"{page.name}: {code} {indicator} is geheim maar de pagina toont {cell}")
+        leaks += _area_data_leaks(page.name, text, hidden_cells)
         for properties in re.findall(r'"properties":\s*(\{[^{}]*\})', text):
             try:
                 feature = json.loads(properties)
@@ -160,6 +163,22 @@ def _site_leaks(folder: Path, hidden_cells: set[tuple], latest: dict[str, int], 
             for indicator, value in feature.items():
                 if value is not None and indicator in latest and (indicator, area, latest[indicator]) in hidden_cells:
                     leaks.append(f"{page.name}: {area} {indicator} = {value} is geheim maar staat in de pagina")
+    return leaks
+
+
+def _area_data_leaks(name: str, text: str, hidden_cells: set[tuple]) -> list[str]:
+    """A value in a map's data block (every indicator, level and peiljaar) where the figure is hidden."""
+    leaks = []
+    for block in re.findall(r'<script type="application/json" class="wa-area-data">(.*?)</script>', text, re.DOTALL):
+        data = json.loads(block.replace("<\\/", "</"))
+        for indicator, levels in data["values"].items():
+            for level, years in levels.items():
+                codes = data["levels"].get(level, {}).get("codes", [data.get("gemeentecode")])
+                for year, values in years.items():
+                    shown = values if isinstance(values, list) else [values]
+                    leaks += [f"{name}: {code} {indicator} {year} = {value} is geheim maar staat in de kaartgegevens"
+                              for code, value in zip(codes, shown, strict=False)
+                              if value is not None and (indicator, code, int(year)) in hidden_cells]
     return leaks
 
 

@@ -24,8 +24,10 @@ class RecordPolicy:
 
 #: Registrations whose records may be shown one by one. Any other layer of records is never published.
 RECORD_POLICIES = {
+    # Members per provider are the associations' own published figures, not about persons: public, as is the date
+    # the provider's record last changed.
     "sportvoorzieningen": RecordPolicy(("bron_id", "categorie", "aanbieder", "accommodatie", "adres", "plaats",
-                                        "buurtcode", "wijkcode")),
+                                        "aantal_leden", "laatst_gewijzigd", "buurtcode", "wijkcode")),
     # Never the koopsom; and the price per m² of a sold kavel times its area would be the koopsom, so the price
     # is only published for kavels that are still for sale or in option.
     "kavels": RecordPolicy(("bron_id", "categorie", "datum", "terrein", "type", "oppervlakte_m2", "prijs_per_m2_eur",

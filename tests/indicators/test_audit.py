@@ -169,17 +169,40 @@ def test_a_hidden_figure_in_an_api_layer_or_a_public_page_is_caught(attacked):
     leaks = check_public_outputs(attacked, load_catalog()).leaks
     assert any(f"{cell['gebiedscode']} {cell['indicator']}" in leak for leak in leaks)
 
-    latest = public[public["indicator"] == "wmo_clienten_per_1000"]["peiljaar"].max()
-    wmo = public[(public["indicator"] == "wmo_clienten_per_1000") & (public["peiljaar"] == latest)
+    # a map embeds every peiljaar: an earlier year's hidden figure planted in the page's data block
+    wmo = public[(public["indicator"] == "wmo_clienten_per_1000") & (public["peiljaar"] == public["peiljaar"].min())
                  & (public["status"] == "geheim") & (public["niveau"] == "buurt")].iloc[0]
     page = attacked / "openbaar" / "gebiedsprofiel.html"
     text = page.read_text(encoding="utf-8")
-    planted = re.sub(rf'("code": "{wmo["gebiedscode"]}"[^{{}}]*?"wmo_clienten_per_1000": )null', r"\g<1>42.0", text,
-                     count=1)
-    assert planted != text
-    page.write_text(planted, encoding="utf-8")
+    block = re.search(r'(<script type="application/json" class="wa-area-data">)(.*?)(</script>)', text, re.DOTALL)
+    data = json.loads(block.group(2))
+    year = str(int(wmo["peiljaar"]))
+    values = data["values"]["wmo_clienten_per_1000"]["buurt"][year]
+    position = data["levels"]["buurt"]["codes"].index(wmo["gebiedscode"])
+    assert values[position] is None
+    values[position] = 42.0
+    page.write_text(text[:block.start(2)] + json.dumps(data) + text[block.end(2):], encoding="utf-8")
     leaks = check_public_outputs(attacked, load_catalog()).leaks
-    assert any("gebiedsprofiel.html" in leak and wmo["gebiedscode"] in leak for leak in leaks)
+    assert any("gebiedsprofiel.html" in leak and f"{wmo['gebiedscode']} wmo_clienten_per_1000 {year}" in leak
+               for leak in leaks)
+
+
+def test_a_hidden_figure_in_a_downloaded_spreadsheet_is_caught(attacked):
+    public, cell = hidden_cell(attacked, "wmo_clienten_per_1000")
+    latest = public[public["indicator"] == cell["indicator"]]["peiljaar"].max()
+    hidden = public[(public["indicator"] == cell["indicator"]) & (public["peiljaar"] == latest)
+                    & (public["status"] == "geheim") & (public["niveau"] == "buurt")].iloc[0]
+    path = attacked / "openbaar" / "downloads" / "indicatoren_buurt.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    column = next(i for i, h in enumerate(header) if h and str(h).startswith("Wmo-cliënten"))
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == hidden["gebiedscode"])
+    assert row[column].value == "geheim"
+    row[column].value = 42.0
+    workbook.save(path)
+    leaks = check_public_outputs(attacked, load_catalog()).leaks
+    assert any("indicatoren_buurt.xlsx" in leak and hidden["gebiedscode"] in leak for leak in leaks)
 
 
 def test_a_hidden_figure_in_a_profile_page_or_its_pdf_is_caught(attacked):

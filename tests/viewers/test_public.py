@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -21,44 +22,37 @@ def number_pattern(value: float) -> re.Pattern:
     return re.compile(rf"(?<![\d.]){text}(?![\d])")
 
 
-def embedded_areas(visit, page) -> dict[str, dict]:
-    """The properties of every area feature a rendered page holds, by area code."""
-    opened = visit(page)
-    features = opened.page.evaluate("""() => {
-        const found = [];
-        for (const key of Object.keys(window)) {
-            const layer = window[key];
-            if (key.startsWith("geo_json_") && layer && layer.eachLayer) {
-                layer.eachLayer(f => found.push(f.feature.properties));
-            }
-        }
-        return found;
-    }""")
-    return {feature["code"]: feature for feature in features if "code" in feature}
+def embedded_figures(visit, page) -> dict:
+    """The data block of every area figure a rendered map holds."""
+    return visit(page).page.evaluate("JSON.parse(document.querySelector('.wa-area-data').textContent)")
 
 
 @pytest.mark.parametrize("page", ["gebiedsprofiel.html", "sport.html"])
-def test_areas_carry_exactly_the_openbaar_figures(visit, public_site, demo_out, page):
-    areas = embedded_areas(visit, public_site / page)
+def test_areas_carry_exactly_the_openbaar_figures_of_every_peiljaar(visit, public_site, demo_out, page):
+    data = embedded_figures(visit, public_site / page)
     store = demo_out / "datapakhuis.gpkg"
-    suppressed = 0
-    for niveau, code in (("buurt", "buurtcode"), ("wijk", "wijkcode")):
-        intern = pyogrio.read_dataframe(store, layer=f"indicatoren_{niveau}_intern").set_index(code)
-        openbaar = pyogrio.read_dataframe(store, layer=f"indicatoren_{niveau}_openbaar").set_index(code)
-        for area in openbaar.index:
-            shown = areas[area]
-            for indicator in [k for k in shown if f"{k}__k" in shown]:
-                value = openbaar.at[area, indicator]
-                status = openbaar.at[area, f"{indicator}__status"]
-                if isinstance(status, str) and status.startswith("geheim"):
-                    assert shown[indicator] is None and shown[f"{indicator}__k"] == -1
-                    assert shown[f"{indicator}__s"].startswith("geheim")
-                    suppressed += intern.at[area, indicator] == intern.at[area, indicator]  # a real figure hidden
-                elif value == value:
-                    assert shown[indicator] == pytest.approx(value, abs=0.005), (area, indicator)
-                else:
-                    assert shown[indicator] is None
-    assert suppressed > 5
+    openbaar = pyogrio.read_dataframe(store, layer="indicatoren_lang_openbaar").set_index(
+        ["indicator", "niveau", "peiljaar", "gebiedscode"]).sort_index()
+    intern = pyogrio.read_dataframe(store, layer="indicatoren_lang_intern").set_index(
+        ["indicator", "niveau", "peiljaar", "gebiedscode"]).sort_index()
+    checked = suppressed = 0
+    for indicator, levels in data["values"].items():
+        for level in ("wijk", "buurt"):
+            codes = data["levels"][level]["codes"]
+            for year, values in levels.get(level, {}).items():
+                reasons = data["hidden"].get(indicator, {}).get(level, {}).get(year, {})
+                for i, (code, shown) in enumerate(zip(codes, values, strict=True)):
+                    row = openbaar.loc[(indicator, level, int(year), code)]
+                    checked += 1
+                    if is_suppressed(pd.Series([row["status"]])).iloc[0]:
+                        assert shown is None and reasons[str(i)].startswith("geheim"), (indicator, code, year)
+                        real = intern.loc[(indicator, level, int(year), code), "waarde"]
+                        suppressed += real == real  # a real figure hidden
+                    elif row["waarde"] == row["waarde"]:
+                        assert shown == pytest.approx(row["waarde"], abs=0.005), (indicator, code, year)
+                    else:
+                        assert shown is None
+    assert checked > 100 and suppressed > 5
 
 
 def test_no_koopsom_appears_in_the_public_site(public_site, demo_out):
