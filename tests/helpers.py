@@ -29,3 +29,14 @@ def settled_marker_count(page) -> int:
         counts.append(page.locator(".wa-sport").count() + clustered)
         assert len(counts) < 40, f"marker count does not settle: {counts}"
     return counts[-1]
+
+
+def uncovered(page, selector: str):
+    """The first element of ``selector`` whose centre is not under a panel or another element (a click reaches it)."""
+    index = page.evaluate("""s => [...document.querySelectorAll(s)].findIndex(e => {
+        const r = e.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        return hit !== null && (hit === e || e.contains(hit));
+    })""", selector)
+    assert index >= 0, f"every {selector} is covered"
+    return page.locator(selector).nth(index)

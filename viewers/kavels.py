@@ -104,7 +104,7 @@ class KavelPanel(MacroElement):
     if (!window.matchMedia("(max-width: 600px)").matches) div.open = true;
     var options = '<option value="">alle terreinen</option>';
     terrains.forEach(function (t) { options += '<option value="' + esc(t) + '">' + esc(t) + '</option>'; });
-    div.innerHTML = '<summary>Kavels per status en verkoop per jaar</summary><label>Terrein <select id="wa-terrein">' +
+    div.innerHTML = '<summary>Kavels en verkoop</summary><label>Terrein <select id="wa-terrein">' +
       options + '</select></label><div id="wa-summary"></div><div id="wa-sales"></div>';
     L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
     div.querySelector("select").addEventListener("change", function (e) { apply(e.target.value); });

@@ -23,7 +23,6 @@ from wijkatlas.viewers.style import (
     CATEGORY_COLOURS,
     SHAPES,
     Frame,
-    Legend,
     QualityPanel,
     base_map,
     mark_style,
@@ -63,14 +62,17 @@ def text_colour(background: str) -> str:
     return "#000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#fff"
 
 
-def mark_icon(colour: str, shape: str, label: str) -> folium.DivIcon:
+def mark_html(colour: str, shape: str, label: str, css_class: str = "wa-sport") -> str:
     """A sport's mark with its short label: readable without telling colours apart, and no icon font needed."""
     counter = "transform:rotate(-45deg);" if shape == "ruit" else ""
-    return folium.DivIcon(
-        html=(f'<div class="wa-sport wa-{shape}" style="{mark_style(colour, shape, 22)}">'
-              f'<div style="{counter}color:{text_colour(colour)};font:bold 10px/22px sans-serif;text-align:center">'
-              f"{html.escape(label)}</div></div>"),
-        icon_size=(22, 22), icon_anchor=(11, 11))
+    return (f'<div class="{css_class} wa-{shape}" style="{mark_style(colour, shape, 22)}">'
+            f'<div style="{counter}color:{text_colour(colour)};font:bold 10px/22px sans-serif;text-align:center">'
+            f"{html.escape(label)}</div></div>")
+
+
+def mark_icon(colour: str, shape: str, label: str) -> folium.DivIcon:
+    """A sport's mark as a map icon."""
+    return folium.DivIcon(html=mark_html(colour, shape, label), icon_size=(22, 22), icon_anchor=(11, 11))
 
 
 def facility_texts(facility: pd.Series) -> tuple[str, str]:
@@ -135,16 +137,17 @@ def sport_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basem
                       title=html.unescape(tooltip)).add_to(cluster)
     cluster.add_to(viewer)
     folium.LayerControl(collapsed=False, position="topright").add_to(viewer)
-    Legend("Sport", [(f"{sport} ({labels[sport]})", {"fillColor": colour, "color": "#fff", "shape": shape})
-                     for sport, (colour, shape) in marks.items()], position="bottomright").add_to(viewer)
-    SportPanel(cluster, members_per_sport(facilities), age_groups(atlas)).add_to(viewer)
+    sports = [{**row, "mark": mark_html(*marks[row["sport"]], labels[row["sport"]], "wa-sport-mark")}
+              for row in members_per_sport(facilities)]
+    SportPanel(cluster, sports, age_groups(atlas)).add_to(viewer)
     QualityPanel(sources_of(atlas.sources(), SOURCE_LAYERS)).add_to(viewer)
     Frame(title, source_line(atlas, "registratie sportaanbieders, CBS"), peiljaar).add_to(viewer)
     return viewer
 
 
 class SportPanel(MacroElement):
-    """A filter by sport, and per sport its providers, members and members per 1 000 of the chosen age group."""
+    """The legend of the sports' marks, a filter by sport, and per sport its providers, members and members per
+    1 000 of the chosen age group."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -158,7 +161,7 @@ class SportPanel(MacroElement):
   panel.onAdd = function () {
     var div = L.DomUtil.create("details", "wa-sportpanel wa-box");
     if (!window.matchMedia("(max-width: 600px)").matches) div.open = true;
-    var html = '<summary>Sporten en leden</summary><label>Sport <select id="wa-sport"><option value="">alle sporten</option>';
+    var html = '<summary>Sporten: legenda, filter en leden</summary><label>Sport <select id="wa-sport"><option value="">alle sporten</option>';
     sports.forEach(function (s) { html += "<option>" + esc(s.sport) + "</option>"; });
     html += '</select></label><br><label>Leden per 1 000 van <select id="wa-group">';
     groups.forEach(function (g, i) { html += '<option value="' + i + '">' + esc(g[0]) + "</option>"; });
@@ -176,11 +179,11 @@ class SportPanel(MacroElement):
   function table() {
     var chosen = document.getElementById("wa-sport").value, group = document.getElementById("wa-group").value;
     var people = groups.length ? groups[Number(group)][1] : null;
-    var rows = "<table><tr><th>sport</th><th class='num'>aanbieders</th><th class='num'>leden</th><th class='num'>per 1 000</th></tr>";
+    var rows = "<table><tr><th scope='col' colspan='2'>sport</th><th class='num'>aanbieders</th><th class='num'>leden</th><th class='num'>per 1 000</th></tr>";
     sports.forEach(function (s) {
       if (chosen && s.sport !== chosen) return;
       var rate = s.leden === null || !people ? null : 1000 * s.leden / people;
-      rows += "<tr class='wa-sport-row'><td>" + esc(s.sport) + "</td><td class='num'>" + s.aanbieders + "</td><td class='num'>" +
+      rows += "<tr class='wa-sport-row'><td>" + s.mark + "</td><td>" + esc(s.sport) + "</td><td class='num'>" + s.aanbieders + "</td><td class='num'>" +
         nl(s.leden) + (s.met_leden < s.aanbieders && s.leden !== null ? "*" : "") + "</td><td class='num'>" + nl(rate, 1) + "</td></tr>";
     });
     document.getElementById("wa-members").innerHTML = rows + "</table><div style='color:#444'>leden zoals de aanbieders " +

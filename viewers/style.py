@@ -131,11 +131,8 @@ def mark_style(colour: str, shape: str, size: int) -> str:
 
 
 def legend_html(title: str, entries: list[tuple[str, dict]]) -> str:
-    """A legend box: one swatch per (label, style) entry; a style with a ``shape`` is drawn as that mark."""
+    """A legend box: one swatch per (label, style) entry."""
     def swatch(style: dict) -> str:
-        if "shape" in style:
-            return (f'<span style="{mark_style(style["fillColor"], style["shape"], 12)};margin:0 8px 0 2px;'
-                    'vertical-align:middle"></span>')
         return (f'<span style="display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;'
                 f'background:{style["fillColor"]};border:1px {"dashed" if style.get("dashArray") else "solid"} '
                 f'{style.get("color", "#555")}"></span>')

@@ -19,15 +19,17 @@ def boxes_overlap(a: dict, b: dict) -> bool:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", MAPS)
-def test_the_title_covers_no_control(visit, public_site, name, width):
+def test_neither_title_nor_controls_cover_each_other(visit, public_site, name, width):
     page = visit(public_site / f"{name}.html", width=width, height=844)
     frame = page.page.locator(".wa-frame").bounding_box()
     controls = page.page.locator(".leaflet-control")
     assert controls.count() >= 4
-    for i in range(controls.count()):
-        box = controls.nth(i).bounding_box()
+    boxes = [controls.nth(i).bounding_box() for i in range(controls.count())]
+    for i, box in enumerate(boxes):
         assert box is not None and not boxes_overlap(frame, box), f"{name} at {width}px: title covers control {i}"
         assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, f"{name} at {width}px: control {i} off screen"
+        for j, other in enumerate(boxes[:i]):
+            assert not boxes_overlap(box, other), f"{name} at {width}px: controls {j} and {i} overlap"
     page.screenshot(f"{name}-{width}px")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from wijkatlas.viewers.style import SUPPRESSED
 
-from helpers import settled_marker_count
+from helpers import settled_marker_count, uncovered
 
 FILL_SELECTOR = "path.leaflet-interactive"
 
@@ -71,9 +71,9 @@ def test_sport_viewer_shows_every_facility_clustered_and_its_popup(visit, public
     page = visit(public_site / "sport.html")
     facilities = len(store_layer(demo_out, "sportvoorzieningen"))
     assert settled_marker_count(page.page) == facilities
-    assert "voetbal (VO)" in page.page.inner_text(".wa-legend") and "volleybal (VL)" in page.page.inner_text(
-        ".wa-legend")
-    page.page.locator(".wa-sport").first.click()
+    marks = {row.split("\t")[1]: row.split("\t")[0].strip() for row in page.page.locator(".wa-sport-row").all_inner_texts()}
+    assert marks["voetbal"] == "VO" and marks["volleybal"] == "VL"  # the panel is the legend of the marks
+    uncovered(page.page, ".wa-sport").click()
     popup = page.page.inner_text(".leaflet-popup-content")
     assert "sport:" in popup and "accommodatie:" in popup
     page.page.get_by_role("checkbox", name="Sportaanbieders").uncheck()
