@@ -99,11 +99,9 @@ def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[s
         })
     meta.sort(key=lambda m: list(definitions.index).index(m["id"]))
     data = {
-        "years": years, "latest": max(years, default=None), "public": atlas.public,
-        "gemeentecode": str(atlas.gemeente()["gemeentecode"]),
-        "levels": {level: {"title": title, "codes": codes[level],
-                           "names": frames[level][VOCABULARY_LEVELS[level].naam].tolist()}
-                   for level, title in LEVELS.items()},
+        "latest": max(years, default=None), "gemeentecode": str(atlas.gemeente()["gemeentecode"]),
+        "levels": {level: {"codes": codes[level], "names": frames[level][VOCABULARY_LEVELS[level].naam].tolist()}
+                   for level in LEVELS},
         "indicators": meta, "values": values, "hidden": hidden,
         **_signals(atlas), **_similar(atlas),
     }
