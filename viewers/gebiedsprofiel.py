@@ -82,35 +82,40 @@ def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[s
     long = atlas.long()
     long = long[long["indicator"].isin(definitions.index)].assign(
         waarde=lambda f: f["waarde"].round(2), geheim=lambda f: is_suppressed(f["status"]))
-    years = sorted(int(year) for year in long["peiljaar"].unique())
     codes = {level: frames[level][VOCABULARY_LEVELS[level].code].tolist() for level in LEVELS}
+    positions = {level: {code: i for i, code in enumerate(level_codes)} for level, level_codes in codes.items()}
     indexed = set(long.loc[long["index"].notna(), "indicator"])  # counts and sums have no index
+    by_indicator = dict(tuple(long.groupby("indicator")))
     values: dict[str, dict] = {}
     hidden: dict[str, dict] = {}
     meta = []
-    for indicator, rows in long.groupby("indicator", sort=False):
-        definition = definitions.loc[indicator]
-        values[indicator], hidden[indicator] = _cells(rows, codes)
+    for indicator, definition in definitions.iterrows():  # in catalog order
+        if indicator not in by_indicator:
+            continue
+        rows = by_indicator[indicator]
+        values[indicator], hidden[indicator] = _cells(rows, codes, positions)
         meta.append({
             "id": indicator, "title": definition["titel"], "unit": definition["eenheid"], "theme": definition["thema"],
             "indexed": indicator in indexed, "years": sorted(int(y) for y in rows["peiljaar"].unique()),
             "classes": {scheme: {level: _classes(rows[rows["niveau"] == level]["waarde"], scheme)
                                  for level in LEVELS} for scheme in SCHEMES},
         })
-    meta.sort(key=lambda m: list(definitions.index).index(m["id"]))
     data = {
-        "latest": max(years, default=None), "gemeentecode": str(atlas.gemeente()["gemeentecode"]),
+        "latest": int(long["peiljaar"].max()) if len(long) else None,
+        "gemeentecode": str(atlas.gemeente()["gemeentecode"]),
         "levels": {level: {"codes": codes[level], "names": frames[level][VOCABULARY_LEVELS[level].naam].tolist()}
                    for level in LEVELS},
         "indicators": meta, "values": values, "hidden": hidden,
-        **_signals(atlas), **_similar(atlas),
+        "rules": {kind: text for kind, text in atlas.methods().items() if kind != "vergelijkbaar"},
+        **_signals(atlas), "similar": _similar(atlas),
     }
     outlines = {level: frame[[VOCABULARY_LEVELS[level].code, "geometry"]].rename(
         columns={VOCABULARY_LEVELS[level].code: "code"}) for level, frame in frames.items()}
     return outlines, data
 
 
-def _cells(rows: pd.DataFrame, codes: dict[str, list[str]]) -> tuple[dict, dict]:
+def _cells(rows: pd.DataFrame, codes: dict[str, list[str]], positions: dict[str, dict[str, int]]
+           ) -> tuple[dict, dict]:
     """An indicator's published values per level and peiljaar (one per area, in ``codes`` order; the gemeente's
     as one number), and the reason per hidden area."""
     values: dict[str, dict] = {}
@@ -126,7 +131,7 @@ def _cells(rows: pd.DataFrame, codes: dict[str, list[str]]) -> tuple[dict, dict]
         shown = by_code["waarde"].where(~by_code["geheim"]).reindex(codes[level])
         values.setdefault(level, {})[str(year)] = [None if pd.isna(v) else float(v) for v in shown]
         reasons = by_code.loc[by_code["geheim"], "status"].map(status_text)
-        position = {code: i for i, code in enumerate(codes[level])}
+        position = positions[level]
         if len(reasons):
             hidden.setdefault(level, {})[str(year)] = {str(position[code]): reason for code, reason in reasons.items()
                                                        if code in position}
@@ -139,24 +144,23 @@ def _classes(values: pd.Series, scheme: str) -> dict:
 
 
 def _signals(atlas: Atlas) -> dict:
-    """Every wijk's and buurt's signals, and the rule of each kind of signal in plain Dutch."""
+    """Every wijk's and buurt's signals, and the peiljaar they are of."""
     signals = atlas.signals()
     by_area: dict[str, dict[str, list]] = {level: {} for level in LEVELS}
     for row in signals[signals["niveau"].isin(LEVELS)].itertuples():
         by_area[row.niveau].setdefault(row.gebiedscode, []).append(
-            {"soort": row.soort, "thema": row.thema, "toelichting": row.toelichting, "indicatoren": row.indicatoren})
+            {"soort": row.soort, "thema": row.thema, "toelichting": row.toelichting})
     years = signals["peiljaar"].dropna()
-    return {"signals": by_area, "signal_year": int(years.max()) if len(years) else None,
-            "rules": {kind: text for kind, text in atlas.methods().items() if kind != "vergelijkbaar"}}
+    return {"signals": by_area, "signal_year": int(years.max()) if len(years) else None}
 
 
-def _similar(atlas: Atlas) -> dict:
-    """Each wijk's and buurt's similar areas, nearest first, and how they are found."""
+def _similar(atlas: Atlas) -> dict[str, dict[str, list[str]]]:
+    """Each wijk's and buurt's similar areas, nearest first."""
     similar = atlas.similar().sort_values("rang")
     by_area: dict[str, dict[str, list[str]]] = {level: {} for level in LEVELS}
     for (level, code), rows in similar[similar["niveau"].isin(LEVELS)].groupby(["niveau", "gebiedscode"]):
         by_area[level][code] = rows["vergelijkbaar_code"].tolist()
-    return {"similar": by_area, "similar_method": atlas.methods().get("vergelijkbaar", "")}
+    return by_area
 
 
 def gebiedsprofiel(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:

@@ -89,8 +89,7 @@ class KavelPanel(MacroElement):
   var groups = { {% for status, layer in this.groups.items() %}{{ status|tojson }}: {{ layer.get_name() }},{% endfor %} };
   var terrains = {{ this.terrains|tojson }};
   var showPrice = {{ (not this.public)|tojson }}, missing = {{ this.missing|tojson }}, sold = {{ this.sold|tojson }};
-  function esc(text) { var span = document.createElement("span"); span.textContent = text; return span.innerHTML; }
-  function nl(v, d) { return v === null ? "–" : Number(v).toLocaleString("nl-NL", {maximumFractionDigits: d || 0}); }
+  var esc = wa.esc, nl = wa.nl;
   function tip(p) {
     var t = "<b>Kavel " + esc(p.kavel) + "</b> — " + esc(p.status) + "<br>" + esc(p.terrein) + " (" + esc(p.type) + ")<br>" +
       nl(p.oppervlakte_m2) + " m² (" + nl(p.oppervlakte_m2 / 10000, 2) + " ha)<br>vraagprijs € " + nl(p.prijs_per_m2) +
@@ -101,7 +100,7 @@ class KavelPanel(MacroElement):
   var panel = L.control({position: "bottomleft"});
   panel.onAdd = function () {
     var div = L.DomUtil.create("details", "wa-kavelpanel wa-box");
-    if (!window.matchMedia("(max-width: 600px)").matches) div.open = true;
+    div.open = !wa.phone();
     var options = '<option value="">alle terreinen</option>';
     terrains.forEach(function (t) { options += '<option value="' + esc(t) + '">' + esc(t) + '</option>'; });
     div.innerHTML = '<summary>Kavels en verkoop</summary><label>Terrein <select id="wa-terrein">' +

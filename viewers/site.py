@@ -202,14 +202,15 @@ def _keep_editions(kept: Path, folder: Path, atlas: Atlas) -> list[tuple[str, st
         names.append(edition.name)
     day = atlas.edition().isoformat()
     name = next(n for n in (day, *(f"{day}-{i}" for i in range(2, 1000))) if n not in names)
-    shown = {n: _edition_date(folder / n) for n in names}
+    shown = {n: _edition_date(n) for n in names}
     return [(name, atlas.edition().strftime("%d-%m-%Y")),
             *sorted(shown.items(), key=lambda item: item[0], reverse=True)]
 
 
-def _edition_date(folder: Path) -> str:
-    day = folder.name[:10]
-    return f"{day[8:10]}-{day[5:7]}-{day[:4]}" + (f" ({folder.name[11:]})" if len(folder.name) > 10 else "")
+def _edition_date(name: str) -> str:
+    """An edition folder's name (2026-09-01, 2026-09-01-2) as the index shows it (01-09-2026, 01-09-2026 (2))."""
+    day = name[:10]
+    return f"{day[8:10]}-{day[5:7]}-{day[:4]}" + (f" ({name[11:]})" if len(name) > 10 else "")
 
 
 def _copy_edition(site: Path, edition: Path, context: _Context) -> None:

@@ -155,12 +155,11 @@ class SportPanel(MacroElement):
   var map = {{ this._parent.get_name() }}, cluster = {{ this.cluster.get_name() }};
   var sports = {{ this.sports|tojson }}, groups = {{ this.groups|tojson }};
   var markers = cluster.getLayers();
-  function nl(v, d) { return v === null ? "–" : Number(v).toLocaleString("nl-NL", {maximumFractionDigits: d || 0}); }
-  function esc(text) { var span = document.createElement("span"); span.textContent = text; return span.innerHTML; }
+  var esc = wa.esc, nl = wa.nl;
   var panel = L.control({position: "bottomleft"});
   panel.onAdd = function () {
     var div = L.DomUtil.create("details", "wa-sportpanel wa-box");
-    if (!window.matchMedia("(max-width: 600px)").matches) div.open = true;
+    div.open = !wa.phone();
     var html = '<summary>Sporten: legenda, filter en leden</summary><label>Sport <select id="wa-sport"><option value="">alle sporten</option>';
     sports.forEach(function (s) { html += "<option>" + esc(s.sport) + "</option>"; });
     html += '</select></label><br><label>Leden per 1 000 van <select id="wa-group">';

@@ -9,6 +9,7 @@ outline), missing figures light grey: neither can be mistaken for a class.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import folium
 import pandas as pd
@@ -36,6 +37,8 @@ SHAPES = ("cirkel", "vierkant", "ruit")
 NL_CENTRE = (52.2, 5.3)
 MAX_ZOOM = 19
 
+#: The scripts every map page shares (escaping, Dutch numbers, phone or not); inlined so pages work from a folder.
+COMMON_JS = Path(__file__).with_name("static") / "common.js"
 #: The page's layout: the boxes on the map, and on a phone (≤ 600 px) the title as a full-width bar above the
 #: controls, the controls' boxes scrolling within the screen.
 PAGE_CSS = """<style>
@@ -74,7 +77,7 @@ _FRAME = Template("""
   function place() {
     var frame = document.querySelector(".wa-frame"), right = document.querySelector(".leaflet-top.leaflet-right");
     if (!frame || !right) return;
-    right.style.top = window.matchMedia("(max-width: 600px)").matches ? (frame.offsetTop + frame.offsetHeight) + "px" : "";
+    right.style.top = wa.phone() ? (frame.offsetTop + frame.offsetHeight) + "px" : "";
   }
   place(); window.addEventListener("resize", place);
 })();
@@ -110,6 +113,7 @@ def base_map(bounds: list[list[float]], *, title: str, online_basemap: bool) -> 
     page = DutchPage(title=html.escape(title))
     page.add_child(viewer)
     page.header.add_child(Element(PAGE_CSS), name="wa_page_css")
+    page.header.add_child(Element(f"<script>{COMMON_JS.read_text(encoding='utf-8')}</script>"), name="wa_common_js")
     if online_basemap:
         folium.TileLayer(
             tiles="https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png",
@@ -150,7 +154,7 @@ class Legend(MacroElement):
 var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
 {{ this.get_name() }}.onAdd = function () {
   var div = L.DomUtil.create('div'); div.innerHTML = {{ this.content|tojson }};
-  if (window.matchMedia("(max-width: 600px)").matches) div.firstChild.open = false;  // folded on a phone
+  if (wa.phone()) div.firstChild.open = false;  // folded on a phone
   L.DomEvent.disableClickPropagation(div);
   return div;
 };

@@ -26,6 +26,8 @@ from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.indicators.terms import Datapakhuis
 from wijkatlas.settings import STORE_NAME
 from wijkatlas.store import layer_names, read_layer
+from wijkatlas.viewers.gebiedsprofiel import DATA_CLASS
+from wijkatlas.viewers.site import DOWNLOADS
 from wijkatlas.vocabulary import LEVELS, is_suppressed
 
 #: column headers of the public Datakwaliteit sheet that would give a hidden cell's numerator
@@ -83,7 +85,7 @@ def check_public_outputs(out: Path, catalog: Catalog, *, exact: bool = False, pa
     result.leaks += _api_leaks(out / "api" / "openbaar.gpkg", hidden_cells, latest)
     if pages:  # the current edition; an earlier one was checked against its own build when it was published
         result.leaks += _site_leaks(out / "openbaar", hidden_cells, latest, titles)
-        result.leaks += _export_leaks(out / "openbaar" / "downloads", titles, hidden_cells, latest)
+        result.leaks += _export_leaks(out / "openbaar" / DOWNLOADS, titles, hidden_cells, latest)
     return result
 
 
@@ -169,8 +171,9 @@ def _site_leaks(folder: Path, hidden_cells: set[tuple], latest: dict[str, int], 
 def _area_data_leaks(name: str, text: str, hidden_cells: set[tuple]) -> list[str]:
     """A value in a map's data block (every indicator, level and peiljaar) where the figure is hidden."""
     leaks = []
-    for block in re.findall(r'<script type="application/json" class="wa-area-data">(.*?)</script>', text, re.DOTALL):
-        data = json.loads(block.replace("<\\/", "</"))
+    blocks = re.findall(rf'<script type="application/json" class="{DATA_CLASS}">(.*?)</script>', text, re.DOTALL)
+    for block in blocks:
+        data = json.loads(block)  # JSON reads the page's "<\/" as "</"
         for indicator, levels in data["values"].items():
             for level, years in levels.items():
                 codes = data["levels"].get(level, {}).get("codes", [data.get("gemeentecode")])

@@ -16,12 +16,8 @@ function wijkatlasAreas(map, layers, data, options) {
                compare: "gemeente", signals: false, focus: null};
   var profileWord = {wijk: "wijkprofiel", buurt: "buurtprofiel"};
 
-  function esc(text) {
-    return String(text).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
-  }
-  function fmt(v) { return v === null || v === undefined ? "–" : Number(v).toLocaleString("nl-NL", {maximumFractionDigits: 1}); }
+  var esc = wa.esc;
+  function fmt(v) { return wa.nl(v, 1); }
   function nameOf(lv, code) { return data.levels[lv].names[position[lv][code]]; }
   function each(fn) {
     Object.keys(layers).forEach(function (lv) { layers[lv].eachLayer(function (f) { fn(lv, f, f.feature.properties.code); }); });
@@ -130,7 +126,7 @@ function wijkatlasAreas(map, layers, data, options) {
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () {
     var box = L.DomUtil.create("details", "wa-legend wa-indicator-legend wa-box");
-    box.open = !window.matchMedia("(max-width: 600px)").matches;
+    box.open = !wa.phone();
     box.innerHTML = "<summary>Legenda</summary><div></div>";
     this._div = box.lastChild;
     return box;
@@ -190,7 +186,7 @@ function wijkatlasAreas(map, layers, data, options) {
   var control = L.control({position: "topright"});
   control.onAdd = function () {
     var div = L.DomUtil.create("details", "wa-selector wa-box");
-    if (!window.matchMedia("(max-width: 600px)").matches) div.open = true;
+    div.open = !wa.phone();
     var themes = {}, html = "<summary>Kaartinstellingen</summary>" +
       '<label>Indicator<br><select id="wa-indicator" style="max-width:260px">';
     meta.forEach(function (m) { (themes[m.theme] = themes[m.theme] || []).push(m); });
