@@ -13,7 +13,7 @@ merged) in EPSG:28992.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,9 +26,11 @@ from wijkatlas.geo._crs import with_checked_crs
 from wijkatlas.geo._online import fetch_features, open_features
 from wijkatlas.geo._tables import list_layers, read_features
 from wijkatlas.settings import PDOK_WIJKENBUURTEN_URL, RD_CRS
-from wijkatlas.vocabulary import LEVEL_NAMES
+from wijkatlas.vocabulary import BOUNDARY_LEVEL_NAMES, Gebied
 
-LEVELS = LEVEL_NAMES
+LEVELS = BOUNDARY_LEVEL_NAMES
+#: the gemeenten to read: one code, several, or ``None`` for every gemeente in the files
+Gemeenten = str | Collection[str] | None
 LEVEL_OF_PREFIX = {"BU": "buurt", "WK": "wijk", "GM": "gemeente"}
 CODE_PATTERNS = {"buurt": r"BU\d{8}", "wijk": r"WK\d{6}", "gemeente": r"GM\d{4}"}
 #: wijk- en buurtkaart layer -> level
@@ -67,9 +69,9 @@ class BoundaryFile:
 
 @dataclass(frozen=True)
 class Gebieden:
-    """The area hierarchy of one municipality, in EPSG:28992.
+    """The area hierarchy of one or more municipalities, in EPSG:28992.
 
-    ``gemeente``: gemeentecode, gemeentenaam, oppervlakte_land_ha, oppervlakte_water_ha, geometry.
+    ``gemeente`` (a row per gemeente): gemeentecode, gemeentenaam, oppervlakte_land_ha, oppervlakte_water_ha, geometry.
     ``wijken``: the same plus wijkcode, wijknaam. ``buurten``: the same plus buurtcode, buurtnaam.
     Geometry is the whole area (land and water); each code appears once. ``afgeleid`` names the
     levels dissolved from the level below (their names are empty until :meth:`with_names`).
@@ -91,16 +93,17 @@ class Gebieden:
         return replace(_assemble(frames), afgeleid=self.afgeleid)
 
 
-def load_gebieden(source: Path | BoundaryFile | Sequence[BoundaryFile], *, gemeentecode: str) -> Gebieden:
-    """Read the areas of ``gemeentecode`` from one boundary file or one per level.
+def load_gebieden(source: Path | BoundaryFile | Sequence[BoundaryFile], *, gemeenten: Gemeenten) -> Gebieden:
+    """Read the areas of ``gemeenten`` from one boundary file or one per level.
 
     Parameters
     ----------
     source
         A file in any layout the module reads, or a :class:`BoundaryFile` per file
         (layer, CRS and code and name columns where they cannot be recognised).
-    gemeentecode
-        ``GMxxxx``; other municipalities in the files are ignored.
+    gemeenten
+        ``GMxxxx``, several such codes, or ``None`` for every gemeente in the files;
+        other municipalities in the files are ignored.
 
     Raises
     ------
@@ -116,7 +119,7 @@ def load_gebieden(source: Path | BoundaryFile | Sequence[BoundaryFile], *, gemee
     layers = [(boundary, layer) for boundary in files for layer in _layers(boundary)]
     frames = {f"{boundary.file.name}:{layer}": _read(boundary, layer) for boundary, layer in layers}
     columns = {f"{boundary.file.name}:{layer}": (boundary.code, boundary.naam) for boundary, layer in layers}
-    return validate_gebieden(frames, source=", ".join(str(f.file) for f in files), gemeentecode=gemeentecode,
+    return validate_gebieden(frames, source=", ".join(str(f.file) for f in files), gemeenten=gemeenten,
                              columns=columns)
 
 
@@ -125,10 +128,10 @@ def fetch_gebieden(gemeentecode: str, *, jaar: int, url: str | None = None) -> G
     url = url or PDOK_WIJKENBUURTEN_URL.format(jaar=jaar)
     api = open_features(url)
     layers = {layer: fetch_features(api, layer, gemeentecode=gemeentecode) for layer in KAART_LAYERS}
-    return validate_gebieden(layers, source=url, gemeentecode=gemeentecode)
+    return validate_gebieden(layers, source=url, gemeenten=gemeentecode)
 
 
-def validate_gebieden(frames: Mapping[str, gpd.GeoDataFrame], *, source: str, gemeentecode: str,
+def validate_gebieden(frames: Mapping[str, gpd.GeoDataFrame], *, source: str, gemeenten: Gemeenten,
                       columns: Mapping[str, tuple[str | None, str | None]] | None = None) -> Gebieden:
     """Check codes, hierarchy, CRS and geometry of boundary frames; merge land and water parts per code.
 
@@ -137,15 +140,16 @@ def validate_gebieden(frames: Mapping[str, gpd.GeoDataFrame], *, source: str, ge
     where they are not recognised. Every problem is raised at once as a :class:`ValidationError`.
     """
     problems: list[str] = []
+    wanted = wanted_gemeenten(gemeenten)
     parts: dict[str, list[gpd.GeoDataFrame]] = {level: [] for level in LEVELS}
     for name, frame in frames.items():
         code, naam = (columns or {}).get(name, (None, None))
-        for level, rows in _area_rows(frame, name=name, gemeentecode=gemeentecode, code=code, naam=naam,
+        for level, rows in _area_rows(frame, name=name, wanted=wanted, code=code, naam=naam,
                                       source=source, problems=problems).items():
             parts[level].append(rows)
     if not parts["buurt"] and not problems:
-        problems.append(f"geen buurten van {gemeentecode} gevonden (codes BU{gemeentecode[2:]}xxxx) in "
-                        f"{sorted(frames)}; Wijkatlas vraagt minstens de buurtgrenzen")
+        problems.append(f"geen buurten van {describe_gemeenten(wanted)} gevonden in {sorted(frames)}; Wijkatlas vraagt "
+                        "minstens de buurtgrenzen")
     if problems:
         raise ValidationError(problems, source=source)
 
@@ -154,12 +158,22 @@ def validate_gebieden(frames: Mapping[str, gpd.GeoDataFrame], *, source: str, ge
     for level, below in (("wijk", "buurt"), ("gemeente", "wijk")):
         if level not in merged:
             merged[level] = _dissolve(merged[below], level)
-    problems += _hierarchy_problems(merged, gemeentecode)
+    problems += _hierarchy_problems(merged, wanted)
     if problems:
         raise ValidationError(problems, source=source)
     frames_by_level = {level: frame.rename(columns={"code": COLUMNS[level][0], "naam": COLUMNS[level][1]})[
         [*COLUMNS[level][:2], *AREA_COLUMNS]] for level, frame in merged.items()}
     return replace(_assemble(frames_by_level), afgeleid=derived)
+
+
+def regio_layer(gemeente: gpd.GeoDataFrame, gebied: Gebied) -> gpd.GeoDataFrame:
+    """The regio of a build of several gemeenten: their union, with the sum of their land and water areas."""
+    summed = gemeente[["oppervlakte_land_ha", "oppervlakte_water_ha"]].sum().round(2)
+    return gpd.GeoDataFrame({
+        "regiocode": [gebied.code], "regionaam": [gebied.naam],
+        "oppervlakte_land_ha": [summed["oppervlakte_land_ha"]], "oppervlakte_water_ha": [summed["oppervlakte_water_ha"]],
+        **({"oppervlakte_bron": ["som van de gemeenten"]} if "oppervlakte_bron" in gemeente else {}),
+    }, geometry=[shapely.union_all(gemeente.geometry.to_numpy())], crs=gemeente.crs)
 
 
 def boundary_report(gebieden: Gebieden) -> pd.DataFrame:
@@ -229,9 +243,24 @@ def _read(boundary: BoundaryFile, layer: str) -> gpd.GeoDataFrame:
     return frame.to_crs(RD_CRS)
 
 
-def _area_rows(frame: gpd.GeoDataFrame, *, name: str, gemeentecode: str, code: str | None, naam: str | None,
-               source: str, problems: list[str]) -> dict[str, gpd.GeoDataFrame]:
-    """The frame's areas of ``gemeentecode`` per level: code, naam, parent, is_water, geometry."""
+def wanted_gemeenten(gemeenten: Gemeenten) -> frozenset[str] | None:
+    """The gemeentecodes asked for as a set, or ``None`` for every gemeente."""
+    return None if gemeenten is None else frozenset([gemeenten] if isinstance(gemeenten, str) else gemeenten)
+
+
+def describe_gemeenten(wanted: frozenset[str] | None) -> str:
+    """"gemeente GM0534 (codes …)", or the list of gemeenten, or "een gemeente" for all, for messages."""
+    if wanted is None:
+        return "een gemeente (codes BUxxxxxxxx)"
+    if len(wanted) == 1:
+        code = next(iter(wanted))
+        return f"gemeente {code} (codes GM{code[2:]}, WK{code[2:]}…, BU{code[2:]}…)"
+    return f"de gemeenten {', '.join(sorted(wanted))}"
+
+
+def _area_rows(frame: gpd.GeoDataFrame, *, name: str, wanted: frozenset[str] | None, code: str | None,
+               naam: str | None, source: str, problems: list[str]) -> dict[str, gpd.GeoDataFrame]:
+    """The frame's areas of the ``wanted`` gemeenten (all: None) per level: code, naam, parent, is_water, geometry."""
     if frame.crs is None:
         problems.append(f"laag '{name}' heeft geen coördinatenstelsel")
         return {}
@@ -244,10 +273,12 @@ def _area_rows(frame: gpd.GeoDataFrame, *, name: str, gemeentecode: str, code: s
     naam = naam or CODE_COLUMNS.get(code)
     codes = frame[code].astype("string").str.strip()
     gemeente_column = next((c for c in PARENT_COLUMNS["gemeente"] if c in frame.columns and c != code), None)
-    own = (frame[gemeente_column].astype("string").str.strip() == gemeentecode if gemeente_column
-           else codes.str[2:6] == gemeentecode[2:]).fillna(False)
+    owner = (frame[gemeente_column].astype("string").str.strip() if gemeente_column else "GM" + codes.str[2:6])
+    own = (owner.notna() if wanted is None else owner.isin(wanted)).fillna(False).astype(bool)
     if frame.empty or not own.any():
-        problems.append(f"laag '{name}' bevat niets voor {gemeentecode}")
+        present = sorted(set(owner.dropna()))
+        problems.append(f"laag '{name}' bevat niets voor {describe_gemeenten(wanted)}; wel voor: "
+                        f"{', '.join(present[:5]) + (' …' if len(present) > 5 else '') if present else 'geen enkele'}")
         return {}
     levels = codes.str[:2].map(LEVEL_OF_PREFIX)
     result = {}
@@ -296,8 +327,9 @@ def _dissolve(below: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     return dissolved.join(sums, on="code").assign(naam=pd.NA)
 
 
-def _hierarchy_problems(merged: dict[str, gpd.GeoDataFrame], gemeentecode: str) -> list[str]:
-    """Every buurt lies in a known wijk, every wijk in the gemeente, and codes nest."""
+def _hierarchy_problems(merged: dict[str, gpd.GeoDataFrame], wanted: frozenset[str] | None) -> list[str]:
+    """Every buurt lies in a known wijk, every wijk in a wanted gemeente, every wanted gemeente is there, and
+    codes nest."""
     problems = []
     wijkcodes = set(merged["wijk"]["code"])
     for row in merged["buurt"].itertuples():
@@ -307,11 +339,12 @@ def _hierarchy_problems(merged: dict[str, gpd.GeoDataFrame], gemeentecode: str) 
             problems.append(f"buurt {row.code}: wijk {wijkcode} komt niet voor in laag 'wijken'")
         elif row.code[2:8] != wijkcode[2:]:
             problems.append(f"buurt {row.code}: code past niet bij wijk {wijkcode}")
+    gemeentecodes = set(merged["gemeente"]["code"])
     for row in merged["wijk"].itertuples():
-        if row.code[2:6] != gemeentecode[2:]:
-            problems.append(f"wijk {row.code}: hoort niet bij gemeente {gemeentecode}")
-    if gemeentecode not in set(merged["gemeente"]["code"]):
-        problems.append(f"gemeente {gemeentecode} ontbreekt in laag 'gemeenten'")
+        if "GM" + row.code[2:6] not in gemeentecodes:
+            problems.append(f"wijk {row.code}: hoort niet bij {describe_gemeenten(wanted)}")
+    for code in sorted((wanted or set()) - gemeentecodes):
+        problems.append(f"gemeente {code} ontbreekt in laag 'gemeenten'")
     return problems
 
 

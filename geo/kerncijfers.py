@@ -19,6 +19,7 @@ from wijkatlas.errors import SourceError, ValidationError
 from wijkatlas.geo._online import call_cbs
 from wijkatlas.geo._records import Loaded, combine, rejections
 from wijkatlas.geo._tables import read_csv_text
+from wijkatlas.geo.gebieden import Gemeenten, describe_gemeenten, wanted_gemeenten
 from wijkatlas.settings import (
     CBS_CATALOG_URL,
     CBS_DATA_PROPERTIES,
@@ -58,7 +59,7 @@ def padded_codes(codes: pd.Series) -> pd.Series:
     return text.where(~fixable, padded)
 
 
-def load_kerncijfers(source: Path, *, peiljaar: int, gemeentecode: str, sep: str | None = None,
+def load_kerncijfers(source: Path, *, peiljaar: int, gemeenten: Gemeenten, sep: str | None = None,
                      encoding: str | None = None) -> Loaded:
     """Read a kerncijfers table in any layout CBS delivers it.
 
@@ -74,13 +75,15 @@ def load_kerncijfers(source: Path, *, peiljaar: int, gemeentecode: str, sep: str
         ``records`` in long format: gebiedscode, soort_regio (gemeente/wijk/buurt),
         gebiedsnaam, peiljaar, variabele (column stem), waarde (float, NaN when
         missing), status (None, or why CBS did not publish the value). Rows of
-        other municipalities count as read but are not returned.
+        municipalities other than ``gemeenten`` (one code, several, or ``None`` for
+        every gemeente) count as read but are not returned; the country's and
+        provinces' rows are never returned.
     """
     if source.suffix.lower() == ".json":
         table = _read_json(source)
     else:
         table = keys_from_titles(read_csv_text(source, sep=sep, encoding=encoding))
-    return validate_kerncijfers(table, source=str(source), peiljaar=peiljaar, gemeentecode=gemeentecode)
+    return validate_kerncijfers(table, source=str(source), peiljaar=peiljaar, gemeenten=gemeenten)
 
 
 def _read_json(source: Path) -> pd.DataFrame:
@@ -134,7 +137,7 @@ def download_kerncijfers(table_id: str, *, gemeentecode: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gemeentecode: str) -> Loaded:
+def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gemeenten: Gemeenten) -> Loaded:
     """Check the region columns and values, and reshape to long format.
 
     Raises
@@ -162,7 +165,9 @@ def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gem
     bad_code = ~regions["gebiedscode"].str.fullmatch(CODE_PATTERN).fillna(False)
     rejected = [rejections("kerncijfers", rows[bad_code], regions["gebiedscode"][bad_code], code_field,
                            codes.astype("string")[bad_code], "gebied_onbekend", file=source)]
-    own = ~bad_code & (regions["gebiedscode"].str[2:6] == gemeentecode[2:])
+    owner = "GM" + regions["gebiedscode"].str[2:6]
+    wanted = wanted_gemeenten(gemeenten)
+    own = ~bad_code & (regions["soort_regio"].notna() if wanted is None else owner.isin(wanted)).fillna(False)
 
     measures = [key for key, stem in stems.items()
                 if stem not in REGION_STEMS and re.sub(r"__\d+$", "", stem) not in TEXT_STEMS]
@@ -190,6 +195,6 @@ def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gem
     long["bron_rij"] = rows.loc[long.index].astype("Int64")
     records = long[LONG_COLUMNS].reset_index(drop=True)
     if not own.any():
-        raise SourceError(f"geen rijen van gemeente {gemeentecode} (codes GM{gemeentecode[2:]}, WK{gemeentecode[2:]}…, "
-                          f"BU{gemeentecode[2:]}…); is dit de tabel van deze gemeente?", source=source)
+        raise SourceError(f"geen rijen van {describe_gemeenten(wanted)}; is dit de tabel van deze gemeente(n)?",
+                          source=source)
     return Loaded(records=records, rejected=combine(rejected), read=len(table))

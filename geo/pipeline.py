@@ -19,11 +19,12 @@ from wijkatlas.geo._records import Loaded, combine, refuse_if_mostly_rejected, r
 from wijkatlas.geo.areas import cbs_areas, control_lines
 from wijkatlas.geo.assign import assign_to_buurt
 from wijkatlas.geo.bag import load_verblijfsobjecten
-from wijkatlas.geo.gebieden import BoundaryFile, Gebieden, load_gebieden
+from wijkatlas.geo.gebieden import BoundaryFile, Gebieden, load_gebieden, regio_layer
 from wijkatlas.geo.kerncijfers import LONG_COLUMNS, load_kerncijfers
 from wijkatlas.geo.raster import zonal_statistics
 from wijkatlas.geo.registrations import RegistrationSpec, load_registration
 from wijkatlas.geo.texts import load_texts
+from wijkatlas.vocabulary import Gebied
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,10 @@ class RasterSource:
 
 @dataclass(frozen=True)
 class Sources:
-    """What a gemeente's datapakhuis is built from; only the boundaries are required."""
+    """What a datapakhuis is built from; only the boundaries are required."""
 
-    gemeentecode: str
-    gemeentenaam: str
+    #: the gemeente, or gemeenten, the build covers
+    gebied: Gebied
     #: one boundary file, or one per level (buurten at least)
     gebieden: tuple[BoundaryFile, ...]
     kerncijfers: tuple[KerncijfersSource, ...]
@@ -91,8 +92,8 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
     Returns
     -------
     dict
-        Layer name -> frame: ``gemeente``, ``wijken``, ``buurten``, ``kerncijfers``
-        (long), ``bag_verblijfsobjecten``, one layer per registration, one
+        Layer name -> frame: ``regio`` (when the build covers several gemeenten), ``gemeente``,
+        ``wijken``, ``buurten``, ``kerncijfers`` (long), ``bag_verblijfsobjecten``, one layer per registration, one
         ``raster_<naam>`` table per raster, ``reconciliatie`` (per source: read =
         assigned + outside + rejected), ``afgekeurd`` (each rejected record with
         its reason), ``bronnen`` (file, checksum and modification time per source) and
@@ -111,10 +112,11 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
     files: list[tuple[str, Path]] = []
 
     with timer("Gebiedsindeling laden"):
-        gebieden = load_gebieden(sources.gebieden, gemeentecode=sources.gemeentecode)
+        gebieden = load_gebieden(sources.gebieden, gemeenten=sources.gebied.gemeenten)
         files += [("gebieden", boundary.file) for boundary in sources.gebieden]
     derived = f" (afgeleid uit de buurtcodes: {', '.join(gebieden.afgeleid)})" if gebieden.afgeleid else ""
-    timer.note(f"{len(gebieden.wijken)} wijken, {len(gebieden.buurten)} buurten{derived}")
+    gemeenten = f"{len(gebieden.gemeente)} gemeenten, " if sources.gebied.is_regio else ""
+    timer.note(f"{gemeenten}{len(gebieden.wijken)} wijken, {len(gebieden.buurten)} buurten{derived}")
 
     if sources.kerncijfers:
         with timer("CBS kerncijfers laden"):
@@ -133,11 +135,13 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
     else:
         kerncijfers = pd.DataFrame({column: pd.Series(dtype="object") for column in LONG_COLUMNS})
         timer.note("geen kerncijfers opgegeven: indicatoren uit CBS-cijfers worden niet berekend")
-    gebieden = gebieden.with_names(_area_names(kerncijfers) | {sources.gemeentecode: sources.gemeentenaam})
+    own_name = {} if sources.gebied.is_regio else {sources.gebied.code: sources.gebied.naam}
+    gebieden = gebieden.with_names(_area_names(kerncijfers) | own_name)
     gebieden, control = cbs_areas(gebieden, kerncijfers)
     warn("gebieden", control_lines(control))
 
     layers: dict[str, pd.DataFrame] = {
+        **({"regio": regio_layer(gebieden.gemeente, sources.gebied)} if sources.gebied.is_regio else {}),
         "gemeente": gebieden.gemeente,
         "wijken": gebieden.wijken,
         "buurten": gebieden.buurten,
@@ -202,11 +206,11 @@ def _outside_warning(outcome: SourceOutcome) -> list[str]:
 
 def _kerncijfers(sources: Sources, gebieden: Gebieden) -> tuple[pd.DataFrame, SourceOutcome, pd.DataFrame]:
     """All peiljaren in one long table; rows for codes missing from the gebiedsindeling are rejected."""
-    known = set(gebieden.buurten["buurtcode"]) | set(gebieden.wijken["wijkcode"]) | {sources.gemeentecode}
+    known = set(gebieden.buurten["buurtcode"]) | set(gebieden.wijken["wijkcode"]) | set(gebieden.gemeente["gemeentecode"])
     tables, rejected = [], []
     read = outside = 0
     for source in sources.kerncijfers:
-        loaded = load_kerncijfers(source.file, peiljaar=source.peiljaar, gemeentecode=sources.gemeentecode,
+        loaded = load_kerncijfers(source.file, peiljaar=source.peiljaar, gemeenten=sources.gebied.gemeenten,
                                   sep=source.sep, encoding=source.encoding)
         rows = loaded.records.drop_duplicates("gebiedscode")
         unknown = rows[~rows["gebiedscode"].isin(known)]

@@ -52,6 +52,8 @@ def availability(store: Datapakhuis, catalog: Catalog) -> Availability:
     found = (kerncijfers.groupby("variabele")["peiljaar"].agg(lambda y: set(y.astype(int)))
              if cbs_years else pd.Series(dtype=object))
     cbs_levels = tuple(level for level in LEVELS if cbs_years and (kerncijfers["soort_regio"] == level).any())
+    if "gemeente" in cbs_levels:
+        cbs_levels += ("regio",)  # from its gemeenten's figures
     result = Availability()
 
     def term_problem(term: Term) -> str | None:
@@ -63,12 +65,12 @@ def availability(store: Datapakhuis, catalog: Catalog) -> Availability:
     def visit(indicator: Indicator) -> None:
         if indicator.id in result.levels or indicator.id in result.reasons:
             return
-        terms = list(_terms(indicator, catalog))
+        terms = list(indicator_terms(indicator, catalog))
         problems = list(dict.fromkeys(p for p in map(term_problem, terms) if p))
         if problems:
             result.reasons[indicator.id] = "; ".join(problems)
             return
-        levels = indicator.levels
+        levels = tuple(level for level in indicator.levels if level in store.levels)
         if any(t.kind == "cbs" for t in terms):
             levels = tuple(level for level in levels if level in cbs_levels)
         for term in (t for t in terms if t.kind == "indicator"):
@@ -111,7 +113,7 @@ def _source_problem(store: Datapakhuis, catalog: Catalog, term: Term) -> str | N
     return None
 
 
-def _terms(indicator: Indicator, catalog: Catalog) -> list[Term]:
+def indicator_terms(indicator: Indicator, catalog: Catalog) -> list[Term]:
     """The indicator's own terms, and the inwoners a ``per_1000`` without denominator divides by."""
     terms = list(indicator.terms.values())
     if formula(indicator.kind).denominator == "inwoners" and "denominator" not in indicator.terms:

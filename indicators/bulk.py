@@ -128,8 +128,10 @@ def _weights(records: pd.DataFrame, term: Term, measure: str, mask: np.ndarray) 
     return (filled if measure == "count" else ~filled).astype(float)
 
 
-def roll_up(per_buurt: np.ndarray, buurten: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per level (buurt, wijk, gemeente) the area codes and their totals; wijk and gemeente sum their buurten.
+def roll_up(per_buurt: np.ndarray, buurten: pd.DataFrame, *,
+            regiocode: str | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per level (buurt, wijk, gemeente, and regio when given) the area codes and their totals; each level above
+    the buurt sums its buurten.
 
     ``buurten`` (``buurtcode``, ``wijkcode``, ``gemeentecode``) in the row order of
     ``per_buurt``; higher areas come in sorted code order.
@@ -140,4 +142,6 @@ def roll_up(per_buurt: np.ndarray, buurten: pd.DataFrame) -> dict[str, tuple[np.
         summed = np.zeros((len(codes), per_buurt.shape[1]))
         np.add.at(summed, group, per_buurt)
         levels[level] = (codes, summed)
+    if regiocode is not None:
+        levels["regio"] = (np.array([regiocode]), per_buurt.sum(axis=0, keepdims=True))
     return levels

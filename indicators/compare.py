@@ -1,31 +1,48 @@
-"""Comparison with the gemeente (index, rank, z-score) and changes over time."""
+"""Comparison with the gemeente and the regio (index, rank, z-score) and changes over time."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+#: the comparison columns a build of several gemeenten adds: the regio's value, the index against it and the
+#: rank among every area of the level in the regio
+REGIO_COLUMNS = ["regiowaarde", "index_regio", "rang_regio"]
 
-def compare(figures: pd.DataFrame, gemeentecode: str, *, totals: set[str]) -> pd.DataFrame:
-    """Add gemeente value, index (gemeente = 100), rank and z-score within the level, and changes over time.
 
-    ``figures`` has indicator, peiljaar, niveau, gebiedscode, waarde; rank 1 is
-    the highest value among the areas of the same level. ``totals`` are the
+def compare(figures: pd.DataFrame, areas: pd.DataFrame, *, totals: set[str]) -> pd.DataFrame:
+    """Add the gemeente's value, index (gemeente = 100), rank and z-score, and changes over time.
+
+    ``figures`` has indicator, peiljaar, niveau, gebiedscode, waarde; ``areas``
+    has niveau, gebiedscode and gemeentecode (see :attr:`wijkatlas.indicators.terms.Datapakhuis.areas`).
+    An area is compared with its own gemeente; rank 1 is the highest value
+    among the areas of the same level in that gemeente, and the z-score is taken
+    over the level. When ``areas`` holds a regio, its value, the index against it
+    and the rank among every area of the level in the regio come with it
+    (:data:`REGIO_COLUMNS`), and gemeenten are ranked among each other. ``totals`` are the
     indicators that count or sum (a part of the gemeente total): they get no index.
     """
     frame = figures.copy()
-    gemeente = frame[frame["gebiedscode"] == gemeentecode].set_index(["indicator", "peiljaar"])["waarde"]
-    frame["gemeentewaarde"] = pd.MultiIndex.from_frame(frame[["indicator", "peiljaar"]]).map(gemeente).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frame["index"] = (100 * frame["waarde"] / frame["gemeentewaarde"].where(frame["gemeentewaarde"] != 0))
-    frame.loc[frame["indicator"].isin(totals), "index"] = np.nan
-    group = frame.groupby(["indicator", "peiljaar", "niveau"])["waarde"]
+    gemeente_of = areas.set_index(["niveau", "gebiedscode"])["gemeentecode"]
+    frame["_gemeente"] = pd.MultiIndex.from_frame(frame[["niveau", "gebiedscode"]]).map(gemeente_of).to_numpy()
+    frame["gemeentewaarde"] = _value_of(frame, frame["_gemeente"], "gemeente")
+    frame["index"] = _index(frame, "gemeentewaarde", totals)
+    group = frame.groupby(["indicator", "peiljaar", "niveau", "_gemeente"], dropna=False)["waarde"]
     frame["rang"] = group.rank(ascending=False, method="min").astype("Int64")
-    spread = group.transform(lambda v: v.std(ddof=0))
-    frame["z_score"] = (frame["waarde"] - group.transform("mean")) / spread.where(spread > 0)
+    level = frame.groupby(["indicator", "peiljaar", "niveau"])["waarde"]
+    spread = level.transform(lambda v: v.std(ddof=0))
+    frame["z_score"] = (frame["waarde"] - level.transform("mean")) / spread.where(spread > 0)
     frame.loc[frame["niveau"] == "gemeente", ["rang", "z_score"]] = pd.NA
+    regio = areas.loc[areas["niveau"] == "regio", "gebiedscode"]
+    if len(regio):
+        frame["regiowaarde"] = _value_of(frame, pd.Series(regio.iloc[0], index=frame.index), "regio")
+        frame["index_regio"] = _index(frame, "regiowaarde", totals)
+        frame["rang_regio"] = level.rank(ascending=False, method="min").astype("Int64")
+        frame.loc[frame["niveau"] == "gemeente", "z_score"] = (
+            frame["waarde"] - level.transform("mean")) / spread.where(spread > 0)
+        frame.loc[frame["niveau"] == "regio", ["index_regio", "rang_regio", "z_score"]] = pd.NA
 
-    frame = frame.sort_values(["indicator", "niveau", "gebiedscode", "peiljaar"])
+    frame = frame.drop(columns="_gemeente").sort_values(["indicator", "niveau", "gebiedscode", "peiljaar"])
     series = frame.groupby(["indicator", "niveau", "gebiedscode"])["waarde"]
     frame["verandering_vorig_jaar"] = series.diff()
     # from the first peiljaar itself: when that figure is hidden, there is no change to publish
@@ -33,3 +50,17 @@ def compare(figures: pd.DataFrame, gemeentecode: str, *, totals: set[str]) -> pd
     first_year = frame.groupby(["indicator", "niveau", "gebiedscode"])["peiljaar"].transform("min")
     frame.loc[frame["peiljaar"] == first_year, "verandering_eerste_jaar"] = np.nan
     return frame.sort_index()
+
+
+def _value_of(frame: pd.DataFrame, codes: pd.Series, niveau: str) -> np.ndarray:
+    """Per row the value of the same indicator and peiljaar in the area ``codes`` names at ``niveau``."""
+    values = frame[frame["niveau"] == niveau].set_index(["indicator", "peiljaar", "gebiedscode"])["waarde"]
+    keys = pd.MultiIndex.from_arrays([frame["indicator"], frame["peiljaar"], codes])
+    return keys.map(values).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _index(frame: pd.DataFrame, reference: str, totals: set[str]) -> pd.Series:
+    """100 × value / the reference value; none for counts and sums (a part of a total)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        index = 100 * frame["waarde"] / frame[reference].where(frame[reference] != 0)
+    return index.where(~frame["indicator"].isin(totals))

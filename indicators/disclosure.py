@@ -5,7 +5,8 @@ secret value ranges, small counts). Secondary control then hides more: sums and
 weighted figures so that no hidden one follows exactly from the hierarchy
 (null-space test); a figure whose two partners in a ratio are published; and
 counts until the attacker's audit (:mod:`wijkatlas.indicators.audit`) finds
-every hidden count safe. It runs per gemeente, optionally over worker processes.
+every hidden count safe. It runs per gemeente, optionally over worker processes;
+a regio's figures then follow from its gemeenten's public ones (:func:`_protect_regio`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from wijkatlas.indicators.audit import (
     protect_by_audit,
 )
 from wijkatlas.indicators.catalog import Catalog, Indicator
-from wijkatlas.indicators.formulas import formula, value_from
+from wijkatlas.indicators.formulas import formula, is_total, value_from
 from wijkatlas.vocabulary import is_suppressed
 
 #: status code -> Dutch explanation (the legend of the public product)
@@ -33,12 +34,13 @@ STATUS = {
     "ontbreekt": "geen gegevens",
     "afgerond": "afgerond op een veelvoud van {stap}",
     "afgerond_aantallen": "berekend uit aantallen afgerond op een veelvoud van {stap}",
+    "afgerond_som": "som van de afgeronde cijfers van de gemeenten",
     "geheim_minimum": "geheim — te weinig {basis} (minder dan {minimum})",
     "geheim": "geheim — te kleine aantallen, of anders af te leiden uit andere cijfers",
 }
 #: levels whose small counts are secret (a gemeente's are not)
 SMALL_COUNT_LEVELS = ("buurt", "wijk")
-ROUNDED_LEVELS = ("buurt", "wijk", "gemeente")  # the gemeente too: its exact total beside rounded parts would tell
+ROUNDED_LEVELS = ("buurt", "wijk", "gemeente", "regio")  # higher too: an exact total beside rounded parts would tell
 #: the public status of every hidden count (small, or hidden to protect another)
 HIDDEN = "geheim"
 KEYS = ["indicator", "peiljaar", "niveau", "gebiedscode"]
@@ -51,6 +53,8 @@ def status_text(code: str) -> str:
     kind, *details = code.split(":")
     if kind == "geheim_minimum":
         return STATUS[kind].format(basis=details[0], minimum=details[1])
+    if kind == "afgerond_som":
+        return STATUS[kind]
     if kind.startswith("afgerond"):
         return STATUS[kind].format(stap=details[0] if details else 5)
     return STATUS.get(kind, kind)
@@ -78,15 +82,58 @@ def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas:
         indicator, peiljaar, niveau, gebiedscode, waarde, status (null where the figure is published as is).
     """
     seed = int(hashlib.sha256(figures["teller"].fillna(0).to_numpy().tobytes()).hexdigest()[:12], 16)
+    in_regio = figures["niveau"] == "regio"
+    local, local_basis, local_areas = figures[~in_regio], basis[basis["niveau"] != "regio"], areas[
+        areas["niveau"] != "regio"]
 
     def protect_part(inside: set[str] | None) -> pd.DataFrame:
-        part = figures if inside is None else figures[figures["gebiedscode"].isin(inside)]
-        found = _protect(part, basis if inside is None else basis[basis["gebiedscode"].isin(inside)], catalog,
-                         areas if inside is None else areas[areas["gebiedscode"].isin(inside)], seed)
+        part = local if inside is None else local[local["gebiedscode"].isin(inside)]
+        found = _protect(part, local_basis if inside is None else local_basis[local_basis["gebiedscode"].isin(inside)],
+                         catalog, local_areas if inside is None else local_areas[local_areas["gebiedscode"].isin(inside)],
+                         seed)
         return found[["waarde", "status"]].set_axis(part.index)  # only what changed travels back
 
-    found = pd.concat(per_gemeente(protect_part, areas, workers)).reindex(figures.index)
-    return figures[KEYS].assign(waarde=found["waarde"], status=found["status"]).reset_index(drop=True)
+    found = pd.concat(per_gemeente(protect_part, local_areas, workers))
+    public = figures[KEYS].assign(waarde=found["waarde"], status=found["status"])
+    if in_regio.any():
+        public.loc[in_regio] = _protect_regio(figures[in_regio], basis, public[~in_regio], catalog, seed)
+    return public.reset_index(drop=True)
+
+
+def _protect_regio(regio: pd.DataFrame, basis: pd.DataFrame, below: pd.DataFrame, catalog: Catalog,
+                   seed: int) -> pd.DataFrame:
+    """The regio's public figures, which add nothing to what its gemeenten's public figures tell.
+
+    A regio figure is hidden when the figure of any of its gemeenten is (else the published others would
+    give it away); a count or sum is the sum of its gemeenten's published values (so it tells nothing new about
+    their exact values); other figures pass the primary rules; and a hidden one whose partners in a ratio
+    are published hides a partner, as within a gemeente.
+    """
+    public = _protect(regio, basis[basis["niveau"] == "regio"], catalog, regio[["niveau", "gebiedscode"]].assign(
+        wijkcode=pd.NA), seed).set_axis(regio.index)
+    gemeenten = below[below["niveau"] == "gemeente"]
+    unpublished = gemeenten["waarde"].isna() | is_suppressed(gemeenten["status"])
+    keys = ["indicator", "peiljaar"]
+    hidden_below = pd.MultiIndex.from_frame(gemeenten.loc[unpublished.to_numpy(), keys])
+    cells = pd.MultiIndex.from_frame(public[keys])
+    open_cells = public["waarde"].notna() & ~is_suppressed(public["status"])
+    public.loc[cells.isin(hidden_below) & open_cells, ["waarde", "status"]] = [np.nan, HIDDEN]
+    totals = [i.id for i in catalog.indicators.values() if is_total(i.kind, additive=i.additive)]
+    published = gemeenten[~unpublished.to_numpy() & gemeenten["indicator"].isin(totals)]
+    summed = published.groupby(keys)["waarde"].sum()
+    rounded_any = published.assign(afgerond=published["status"].astype("string").str.startswith("afgerond").fillna(
+        False)).groupby(keys)["afgerond"].any()
+    add_up = public["indicator"].isin(totals) & public["waarde"].notna()
+    public.loc[add_up, "waarde"] = cells[add_up.to_numpy()].map(summed).to_numpy()
+    public.loc[add_up & cells.map(rounded_any).fillna(False).to_numpy().astype(bool), "status"] = \
+        "afgerond_som"
+    while True:
+        leaks = identity_leaks(public, catalog)
+        opened = public.index[pd.MultiIndex.from_frame(public[["indicator", "peiljaar", "gebiedscode"]]).isin(
+            pd.MultiIndex.from_frame(leaks[["verberg", "peiljaar", "gebiedscode"]])) & ~is_suppressed(public["status"])]
+        if opened.empty:
+            return public
+        public.loc[opened, ["waarde", "status"]] = [np.nan, HIDDEN]
 
 
 def _protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas: pd.DataFrame,

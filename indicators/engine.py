@@ -1,8 +1,9 @@
-"""Computing every catalog indicator at buurt, wijk and gemeente level.
+"""Computing every catalog indicator at buurt, wijk, gemeente and (in a build of several gemeenten) regio level.
 
 Each indicator becomes numerator (``teller``), denominator (``noemer``) and
 value (``waarde``) per peiljaar and area. Wijk and gemeente figures come from
-their own records, never from averaging buurt values.
+their own records, never from averaging buurt values; a regio's from its
+gemeenten's numerators and denominators (a median from the regio's own records).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wijkatlas.indicators.availability import Availability, availability, basis_available
+from wijkatlas.indicators.availability import Availability, availability, basis_available, indicator_terms
 from wijkatlas.indicators.catalog import Catalog, Indicator, Term
 from wijkatlas.indicators.formulas import formula, value_from
 from wijkatlas.indicators.terms import (
@@ -20,6 +21,7 @@ from wijkatlas.indicators.terms import (
     aggregate,
     evaluate,
     nearest_distances,
+    per_level,
     select,
     set_years,
 )
@@ -44,6 +46,8 @@ def compute_indicators(store: Datapakhuis, catalog: Catalog, available: Availabi
         if not available.available(indicator.id):
             continue
         figures = _figures(store, catalog, indicator, computed)
+        if store.regiocode is not None and any(term.kind == "cbs" for term in indicator_terms(indicator, catalog)):
+            figures = _regio_from_gemeenten(figures, indicator, store.regiocode)
         figures = figures[figures["niveau"].isin(available.levels[indicator.id])]
         if indicator.peiljaren is not None:
             figures = figures[figures["peiljaar"].isin(indicator.peiljaren)]
@@ -55,6 +59,30 @@ def compute_indicators(store: Datapakhuis, catalog: Catalog, available: Availabi
     result = pd.concat(computed.values(), ignore_index=True).reindex(columns=RESULT_COLUMNS)
     result[["records", "ontbrekend", "aantal"]] = result[["records", "ontbrekend", "aantal"]].astype(float)
     return result[RESULT_COLUMNS].sort_values(["indicator", "peiljaar", "niveau", "gebiedscode"], ignore_index=True)
+
+
+def _regio_from_gemeenten(figures: pd.DataFrame, indicator: Indicator, regiocode: str) -> pd.DataFrame:
+    """The regio's figures of an indicator with CBS terms, as its gemeenten's numerators over their denominators:
+    CBS gives figures per gemeente, none for a regio of one's own choosing. Empty where a gemeente lacks the
+    figure (a sum of some gemeenten is no regio figure), and for a CBS figure that is neither a count nor weighted.
+    Other terms have their regio figure from the regio's own records."""
+    gemeenten = figures[figures["niveau"] == "gemeente"]
+    numbers = ["teller", "noemer", "records", "ontbrekend", "aantal"]
+    grouped = gemeenten.groupby("peiljaar")
+    regio = grouped[numbers].sum(min_count=1).reset_index()
+    complete = grouped["teller"].count() == gemeenten["gebiedscode"].nunique()
+    weighted = formula(indicator.kind).scale is None and "weight" in indicator.terms
+    if weighted:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            regio["waarde"] = regio["teller"] / regio["noemer"].where(regio["noemer"] != 0)
+    else:
+        regio["waarde"] = value_from(indicator.kind, regio["teller"], regio["noemer"], indicator.factor)
+    summable = weighted or formula(indicator.kind).scale is not None or formula(indicator.kind).total \
+        or indicator.additive
+    regio.loc[~regio["peiljaar"].map(complete).fillna(False).astype(bool) | (not summable),
+              ["teller", "noemer", "waarde"]] = np.nan
+    regio = regio.assign(niveau="regio", gebiedscode=regiocode)
+    return pd.concat([figures[figures["niveau"] != "regio"], regio], ignore_index=True)
 
 
 def basis_figures(store: Datapakhuis, catalog: Catalog, years: list[int]) -> pd.DataFrame:
@@ -181,15 +209,7 @@ def _median(store: Datapakhuis, catalog: Catalog, indicator: Indicator, computed
     term = indicator.terms["numerator"]
     records = select(store, catalog, term)
     years = set_years(store, catalog, term.name)
-    values = records[term.field].astype(float)
-    parts = []
-    for niveau, column in (("buurt", "buurtcode"), ("wijk", "wijkcode")):
-        medians = values.groupby([records["peiljaar"], records[column]]).median()
-        parts.append(medians.rename_axis(["peiljaar", "gebiedscode"]).rename("waarde").reset_index()
-                     .assign(niveau=niveau))
-    total = values.groupby(records["peiljaar"]).median().rename("waarde").reset_index()
-    parts.append(total.assign(niveau="gemeente", gebiedscode=store.gemeentecode))
-    medians = pd.concat(parts, ignore_index=True)
+    medians = per_level(store, records, records[term.field].astype(float), "median")
     counts = _record_counts(store, catalog, indicator)
     grid = aggregate(store, records, pd.Series(0.0, index=records.index), years)[KEYS]
     figures = grid.merge(medians, on=KEYS, how="left").merge(counts, on=KEYS, how="left")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from wijkatlas.indicators.availability import Availability, availability
 from wijkatlas.indicators.catalog import Catalog
-from wijkatlas.indicators.compare import compare
+from wijkatlas.indicators.compare import REGIO_COLUMNS, compare
 from wijkatlas.indicators.disclosure import protect, status_text
 from wijkatlas.indicators.engine import basis_figures, compute_indicators
 from wijkatlas.indicators.formulas import is_total
@@ -35,7 +35,7 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
     -------
     dict
         ``indicatoren_lang_<variant>`` (area, indicator, peiljaar, value, status,
-        comparison and change; intern adds teller and noemer),
+        comparison and change, with the regio's in a build of several gemeenten; intern adds teller and noemer),
         ``indicatoren_<niveau>_<variant>`` (one row per area with geometry, one
         column per indicator in its latest peiljaar; openbaar adds
         ``<indicator>__status``), ``indicator_definities``, ``indicator_kwaliteit``
@@ -43,7 +43,7 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
         and ``streefwaarden_<variant>`` (each area's target and whether its latest figure meets it),
         ``bron_kwaliteit`` (per source: owner, feedback address, records read, used, outside and rejected
         with their reasons), ``methoden`` (the rules of signalering and similar areas in words) and
-        ``editie`` (when the build was made).
+        ``editie`` (what the build covers and when it was made).
     """
     available = availability(store, catalog)
     figures = compute_indicators(store, catalog, available)
@@ -54,13 +54,14 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
     products: dict[str, pd.DataFrame] = {}
     for variant, frame in (("intern", figures.assign(status=figures["waarde"].isna().map({True: "ontbreekt"}))),
                            ("openbaar", public)):
-        compared = compare(frame, store.gemeentecode, totals=totals)
+        compared = compare(frame, store.areas, totals=totals)
         compared["gebiedsnaam"] = pd.MultiIndex.from_frame(compared[["niveau", "gebiedscode"]]).map(names).to_numpy()
         compared["status"] = compared["status"].astype("string")
         compared["status_toelichting"] = compared["status"].map(status_text, na_action="ignore").astype("string")
-        columns = LONG_COLUMNS + (["teller", "noemer"] if variant == "intern" else [])
+        columns = (LONG_COLUMNS + (REGIO_COLUMNS if store.regiocode else [])
+                   + (["teller", "noemer"] if variant == "intern" else []))
         products[f"indicatoren_lang_{variant}"] = compared[columns].reset_index(drop=True)
-        for niveau in LEVELS:
+        for niveau in store.levels:
             products[f"indicatoren_{niveau}_{variant}"] = _wide(store, compared, niveau, with_status=variant == "openbaar")
         products[f"signalering_{variant}"] = signals(compared, catalog)
         products[f"vergelijkbare_gebieden_{variant}"] = similar_areas(compared, catalog)
@@ -70,7 +71,9 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
     methods = (rule_texts(catalog.signals, with_minimum=not population(figures, catalog.signals).empty)
                | {"vergelijkbaar": method_text(catalog)})
     products["methoden"] = pd.DataFrame(list(methods.items()), columns=["onderdeel", "tekst"])
-    products["editie"] = pd.DataFrame({"gemeentecode": [store.gemeentecode],
+    gebied = store.layer("regio") if store.regiocode else store.layer("gemeente")
+    products["editie"] = pd.DataFrame({"gebiedscode": [str(gebied.iloc[0, 0])], "gebiedsnaam": [str(gebied.iloc[0, 1])],
+                                       "gemeenten": [len(store.layer("gemeente"))],
                                        "gebouwd_op": [built_at.isoformat(timespec="seconds")]})
     products["indicator_kwaliteit"] = quality(store, catalog, figures, built_at=built_at)
     return products

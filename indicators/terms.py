@@ -29,7 +29,7 @@ from wijkatlas.indicators.bulk import (
     term_mask,
 )
 from wijkatlas.indicators.catalog import Catalog, CatalogError, RecordSet, Term
-from wijkatlas.vocabulary import LEVELS
+from wijkatlas.vocabulary import LEVELS, present_levels
 
 KEYS = ["peiljaar", "niveau", "gebiedscode"]
 #: the figures of the indicators computed so far, by id (for terms that read another indicator)
@@ -42,7 +42,6 @@ class Datapakhuis:
     """The layers the indicators read, and the peiljaar of snapshot sources (BAG, registrations)."""
 
     layers: dict[str, pd.DataFrame]
-    gemeentecode: str
     snapshot_year: int
     #: how set terms are added up per slot (:func:`wijkatlas.indicators.bulk.buurt_totals`, or a partitioned equivalent)
     add_up: AddUp = buurt_totals
@@ -52,19 +51,30 @@ class Datapakhuis:
     totals: dict[tuple[Term, str], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @cached_property
+    def levels(self) -> tuple[str, ...]:
+        """The levels of this build, smallest first (``regio`` only when it covers several gemeenten)."""
+        return present_levels(self.layers)
+
+    @cached_property
     def areas(self) -> pd.DataFrame:
-        """niveau, gebiedscode, gebiedsnaam, wijkcode (for buurten) of every area."""
-        buurten = self.layers["buurten"]
-        wijken = self.layers["wijken"]
-        gemeente = self.layers["gemeente"]
-        return pd.concat([
-            pd.DataFrame({"niveau": "buurt", "gebiedscode": buurten["buurtcode"], "gebiedsnaam": buurten["buurtnaam"],
-                          "wijkcode": buurten["wijkcode"]}),
-            pd.DataFrame({"niveau": "wijk", "gebiedscode": wijken["wijkcode"], "gebiedsnaam": wijken["wijknaam"],
-                          "wijkcode": wijken["wijkcode"]}),
-            pd.DataFrame({"niveau": "gemeente", "gebiedscode": gemeente["gemeentecode"],
-                          "gebiedsnaam": gemeente["gemeentenaam"], "wijkcode": pd.NA}),
-        ], ignore_index=True)
+        """niveau, gebiedscode, gebiedsnaam, wijkcode (for buurten and wijken) and gemeentecode (below the
+        regio) of every area."""
+        frames = []
+        for name in self.levels:
+            level = LEVELS[name]
+            frame = self.layers[level.layer]
+            codes = frame[level.code].astype(str)
+            frames.append(pd.DataFrame({
+                "niveau": name, "gebiedscode": codes, "gebiedsnaam": frame[level.naam],
+                "wijkcode": frame["wijkcode"] if name in ("buurt", "wijk") else pd.NA,
+                "gemeentecode": ("GM" + codes.str[2:6]) if name != "regio" else pd.NA,
+            }))
+        return pd.concat(frames, ignore_index=True)
+
+    @cached_property
+    def regiocode(self) -> str | None:
+        """The code of the regio above the gemeenten, or ``None`` in a build of one gemeente."""
+        return str(self.layers["regio"]["regiocode"].iloc[0]) if "regio" in self.levels else None
 
     def layer(self, name: str) -> pd.DataFrame:
         """A layer of the datapakhuis; the error names the layers there are."""
@@ -138,7 +148,7 @@ def _add_up_together(store: Datapakhuis, catalog: Catalog, term: Term) -> None:
     positions = list(range(len(columns)))
     blocks = [pd.DataFrame(values, columns=positions).assign(peiljaar=year, niveau=niveau, gebiedscode=codes)
               for year, per_buurt in zip(years, np.split(totals, len(years)), strict=False)
-              for niveau, (codes, values) in roll_up(per_buurt, buurten).items()]
+              for niveau, (codes, values) in roll_up(per_buurt, buurten, regiocode=store.regiocode).items()]
     figures = _grid(store, years).merge(pd.concat(blocks, ignore_index=True), on=KEYS, how="left")
     figures[positions] = figures[positions].fillna(0.0)
     for position, key in enumerate(columns):
@@ -155,18 +165,28 @@ def set_years(store: Datapakhuis, catalog: Catalog, name: str) -> list[int]:
 
 
 def aggregate(store: Datapakhuis, records: pd.DataFrame, values: pd.Series, years: list[int]) -> pd.DataFrame:
-    """Sum ``values`` of ``records`` per peiljaar at buurt, wijk and gemeente; 0 where an area has none."""
-    frame = pd.DataFrame({"peiljaar": records["peiljaar"].to_numpy(), "buurt": records["buurtcode"].to_numpy(),
-                          "wijk": records["wijkcode"].to_numpy(), "waarde": values.to_numpy(dtype=float)})
-    parts = []
-    for niveau, column in (("buurt", "buurt"), ("wijk", "wijk")):
-        summed = frame.groupby(["peiljaar", column])["waarde"].sum()
-        parts.append(summed.rename_axis(["peiljaar", "gebiedscode"]).reset_index().assign(niveau=niveau))
-    total = frame.groupby("peiljaar")["waarde"].sum().reset_index()
-    parts.append(total.assign(niveau="gemeente", gebiedscode=store.gemeentecode))
-    summed = pd.concat(parts, ignore_index=True)
+    """Sum ``values`` of ``records`` per peiljaar at every level of the build; 0 where an area has none."""
+    summed = per_level(store, records, values.astype(float), "sum")
     grid = _grid(store, years)
     return grid.merge(summed, on=KEYS, how="left").fillna({"waarde": 0.0})
+
+
+def per_level(store: Datapakhuis, records: pd.DataFrame, values: pd.Series, how: str) -> pd.DataFrame:
+    """``values`` of ``records`` summarised (``how``: "sum", "median") per peiljaar and area of every level.
+
+    ``records`` has peiljaar, buurtcode and wijkcode; the gemeente follows from the
+    buurtcode, the regio holds every record.
+    """
+    buurtcodes = records["buurtcode"].astype(str)
+    groups = {"buurt": buurtcodes, "wijk": records["wijkcode"].astype(str), "gemeente": "GM" + buurtcodes.str[2:6]}
+    if store.regiocode is not None:
+        groups["regio"] = pd.Series(store.regiocode, index=records.index)
+    parts = []
+    for niveau, codes in groups.items():
+        summary = values.groupby([records["peiljaar"], codes]).agg(how)
+        parts.append(summary.rename_axis(["peiljaar", "gebiedscode"]).rename("waarde").reset_index()
+                     .assign(niveau=niveau))
+    return pd.concat(parts, ignore_index=True)
 
 
 def evaluate(store: Datapakhuis, catalog: Catalog, term: Term, *, measure: str = "value",
@@ -198,8 +218,8 @@ def _cbs_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, co
 
 def _area_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, computed: Computed) -> pd.DataFrame:
     attributes = pd.concat([
-        store.layer(level.layer).rename(columns={level.code: "gebiedscode"}).assign(niveau=level.name)
-        for level in LEVELS.values()
+        store.layer(LEVELS[name].layer).rename(columns={LEVELS[name].code: "gebiedscode"}).assign(niveau=name)
+        for name in store.levels
     ], ignore_index=True)
     if term.name not in attributes.columns:
         raise CatalogError(f"gebiedskenmerk '{term.name}' ontbreekt")

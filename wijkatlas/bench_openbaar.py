@@ -46,7 +46,7 @@ def demo_figures(catalog: Catalog) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
     from wijkatlas.indicators.terms import Datapakhuis
 
     config = load_config(settings.DEMO_DATA_DIR / "demo.toml")
-    store = Datapakhuis(build_layers(config), config.gemeentecode, config.peiljaar)
+    store = Datapakhuis(build_layers(config), config.peiljaar)
     figures = compute_indicators(store, catalog, availability(store, catalog))
     years = sorted(figures["peiljaar"].unique().tolist())
     return figures, basis_figures(store, catalog, years), store.areas

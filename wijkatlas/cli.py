@@ -200,13 +200,13 @@ def _build(config_path: Path, out: Path) -> int:
     catalog = load_catalog(config.catalog, config.local_catalog)
     for line in recover(out) if out.is_dir() else []:
         progress(line)
-    progress(f"Datapakhuis bouwen voor {config.gemeentenaam} ({config.gemeentecode}) uit {config_path}"
+    progress(f"Datapakhuis bouwen voor {config.gebied.describe()} uit {config_path}"
              f" (rekenmotor: {config.compute.engine})")
     with open_engine(config.compute) as engine:
         layers = build_layers(config, progress=progress, assign=engine.assign)
         progress(f"… {len(catalog.indicators)} indicatoren berekenen (peiljaar registraties en BAG: {config.peiljaar})")
         started = time.perf_counter()
-        store_view = Datapakhuis(layers, config.gemeentecode, config.peiljaar, add_up=engine.add_up)
+        store_view = Datapakhuis(layers, config.peiljaar, add_up=engine.add_up)
         # disclosure control forks its workers: not beside a dask client's threads
         workers = config.compute.workers if config.compute.engine == "lokaal" else 1
         products = build_products(store_view, catalog, built_at=datetime.now(), workers=workers)

@@ -20,10 +20,14 @@ from wijkatlas.geo.gebieden import BoundaryFile
 from wijkatlas.geo.pipeline import KerncijfersSource, RasterSource, Sources
 from wijkatlas.geo.registrations import GEO_FORMATS, GeometryJoin, RegistrationSpec
 from wijkatlas.indicators.catalog import DEFAULT_CATALOG
+from wijkatlas.vocabulary import Gebied
 
-SECTIONS = {"gemeente", "gebieden", "kerncijfers", "bag", "raster", "registraties", "indicators", "rekenen", "viewers"}
+SECTIONS = {"gemeente", "gebied", "gebieden", "kerncijfers", "bag", "raster", "registraties", "indicators", "rekenen", "viewers"}
 ENGINES = ("lokaal", "dask")
-RESERVED_LAYERS = {"gemeente", "wijken", "buurten", "kerncijfers", "bag_verblijfsobjecten", "reconciliatie",
+#: the code of a regio when [gebied] gives none, and of a build of every gemeente (as CBS codes Nederland)
+REGIO_CODE = "RG01"
+REGIO_CODE_ALLE = "NL01"
+RESERVED_LAYERS = {"regio", "gemeente", "wijken", "buurten", "kerncijfers", "bag_verblijfsobjecten", "reconciliatie",
                    "afgekeurd", "bronnen"}
 BOUNDARY_KEYS = {"file", "layer", "crs", "code", "naam"}
 #: [gebieden] may name one file for every level, or a table per level
@@ -76,14 +80,9 @@ def load_config(path: Path) -> BuildConfig:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: geen geldige TOML: {error}") from error
     checker = _Checker(path)
-    checker.keys("", raw, allowed=SECTIONS, required={"gemeente", "gebieden"})
+    checker.keys("", raw, allowed=SECTIONS, required={"gebieden"})
     base = path.parent
-
-    gemeente = raw.get("gemeente", {})
-    checker.keys("gemeente", gemeente, allowed={"code", "naam"}, required={"code", "naam"})
-    code = str(gemeente.get("code", ""))
-    if not re.fullmatch(r"GM\d{4}", code):
-        checker.problem(f"gemeente.code is '{code}' maar moet de vorm GMxxxx hebben")
+    gebied = _gebied(raw, checker)
 
     gebieden = _boundaries(raw.get("gebieden", {}), base, checker)
     bag = raw.get("bag")
@@ -141,13 +140,47 @@ def load_config(path: Path) -> BuildConfig:
                                 "BAG, maar [bag] ontbreekt; voeg [bag] toe of geef x+y, lon+lat of geometry")
     checker.raise_if_any()
     return BuildConfig(
-        path=path, gemeentecode=code, gemeentenaam=str(gemeente["naam"]), gebieden=gebieden,
+        path=path, gebied=gebied, gebieden=gebieden,
         kerncijfers=tuple(sorted(kerncijfers, key=lambda k: k.peiljaar)),
         bag=base / bag["file"] if bag is not None else None, bag_layer=bag.get("layer") if bag else None,
         rasters=tuple(rasters), registrations=tuple(registrations), catalog=catalog,
         local_catalog=local_catalog, peiljaar=peiljaar, texts=texts,
         compute=compute,
     )
+
+
+def _gebied(raw: dict, checker: _Checker) -> Gebied:
+    """``[gemeente]`` (code, naam) for one gemeente, or ``[gebied]`` (naam, code, gemeenten or alle) for several."""
+    if ("gemeente" in raw) == ("gebied" in raw):
+        checker.problem("geef [gemeente] (code, naam) voor één gemeente, of [gebied] (naam en gemeenten = [\"GM…\", …] "
+                        "of alle = true) voor meer gemeenten, niet beide of geen van beide")
+        return Gebied("GM0000", "", ("GM0000",))
+    if "gemeente" in raw:
+        gemeente = raw["gemeente"]
+        checker.keys("gemeente", gemeente, allowed={"code", "naam"}, required={"code", "naam"})
+        code = str(gemeente.get("code", "")) if isinstance(gemeente, dict) else ""
+        if not re.fullmatch(r"GM\d{4}", code):
+            checker.problem(f"gemeente.code is '{code}' maar moet de vorm GMxxxx hebben")
+        return Gebied(code, str(gemeente.get("naam", "")) if isinstance(gemeente, dict) else "", (code,))
+    entry = raw["gebied"]
+    checker.keys("gebied", entry, allowed={"naam", "code", "gemeenten", "alle"}, required={"naam"})
+    if not isinstance(entry, dict):
+        return Gebied("GM0000", "", ("GM0000",))
+    everything = entry.get("alle", False) is True
+    gemeenten = entry.get("gemeenten", [])
+    if everything == bool(gemeenten):
+        checker.problem("[gebied] vraagt gemeenten = [\"GM0534\", \"GM0553\", …] of alle = true (één van beide)")
+    elif not everything and not (isinstance(gemeenten, list) and len(gemeenten) >= 2
+                                 and all(isinstance(c, str) and re.fullmatch(r"GM\d{4}", c) for c in gemeenten)):
+        checker.problem(f"gebied.gemeenten is {gemeenten!r} maar moet twee of meer codes GMxxxx zijn, bv. "
+                        "[\"GM0534\", \"GM0553\"]; voor één gemeente gebruik je [gemeente]")
+    elif not everything and len(set(gemeenten)) != len(gemeenten):
+        checker.problem(f"gebied.gemeenten noemt een gemeente dubbel: {gemeenten}")
+    code = str(entry.get("code", REGIO_CODE_ALLE if everything else REGIO_CODE))
+    if not re.fullmatch(r"[A-Z]{2}\d{2,4}", code) or code[:2] in ("BU", "WK", "GM"):
+        checker.problem(f"gebied.code is '{code}' maar moet twee hoofdletters en 2–4 cijfers zijn, niet BU/WK/GM "
+                        "(bv. RG01, of de CBS-code van een provincie als PV28)")
+    return Gebied(code, str(entry.get("naam", "")), None if everything else tuple(gemeenten))
 
 
 def _boundaries(entry: object, base: Path, checker: _Checker) -> tuple[BoundaryFile, ...]:

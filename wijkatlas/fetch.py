@@ -48,7 +48,7 @@ def fetch_sources(
         progress(f"… kerncijfers {peiljaar} ({table_id}) van CBS")
         table = download_kerncijfers(table_id, gemeentecode=gemeentecode)
         validate_kerncijfers(table.astype("string"), source=f"CBS StatLine {table_id}", peiljaar=peiljaar,
-                             gemeentecode=gemeentecode)
+                             gemeenten=gemeentecode)
         path = out / f"kerncijfers_{table_id}.csv"
         table.to_csv(path, index=False)
         kerncijfers.append((path.name, peiljaar))

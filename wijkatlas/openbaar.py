@@ -25,7 +25,7 @@ from wijkatlas.indicators.audit import audit, identity_leaks, rounding_leaks
 from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.indicators.terms import Datapakhuis
 from wijkatlas.settings import STORE_NAME
-from wijkatlas.store import layer_names, read_layer
+from wijkatlas.store import layer_names, read_areas, read_layer
 from wijkatlas.viewers.gebiedsprofiel import DATA_CLASS
 from wijkatlas.viewers.site import DOWNLOADS
 from wijkatlas.vocabulary import LEVELS, is_suppressed
@@ -67,9 +67,7 @@ def check_public_outputs(out: Path, catalog: Catalog, *, exact: bool = False, pa
     if not store.is_file():
         raise WijkatlasError(f"{store} bestaat niet; bouw eerst met 'wijkatlas demo' of 'wijkatlas build'")
     public = read_layer(store, "indicatoren_lang_openbaar")
-    layers = {level.layer: read_layer(store, level.layer) for level in LEVELS.values()}
-    gemeentecode = layers["gemeente"]["gemeentecode"].iloc[0]
-    areas = Datapakhuis(layers, gemeentecode, 0).areas
+    areas = Datapakhuis(read_areas(store), 0).areas
     result = PublicCheck(audit(public, catalog, areas, exact=exact))
     for row in identity_leaks(public, catalog).itertuples():
         result.leaks.append(f"{row.indicator} {row.peiljaar} {row.gebiedscode}: geheim, maar teller en noemer staan "

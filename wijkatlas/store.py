@@ -12,6 +12,7 @@ import pandas as pd
 import pyogrio
 
 from wijkatlas.errors import WijkatlasError
+from wijkatlas.vocabulary import LEVELS
 
 #: Debian's GDAL 3.6 (used by pygeoapi's OGR provider) reads GeoPackage 1.2 reliably.
 GPKG_VERSION = "1.2"
@@ -71,3 +72,9 @@ def layer_names(path: Path) -> set[str]:
 def read_layer(path: Path, layer: str) -> pd.DataFrame:
     """One layer of a written store (a GeoDataFrame when it has geometry)."""
     return pyogrio.read_dataframe(path, layer=layer)
+
+
+def read_areas(path: Path) -> dict[str, pd.DataFrame]:
+    """The area layers of a built datapakhuis (buurten, wijken, gemeente, and regio when it has one), by layer."""
+    present = layer_names(path)
+    return {level.layer: read_layer(path, level.layer) for level in LEVELS.values() if level.layer in present}

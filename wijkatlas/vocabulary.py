@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
@@ -24,9 +25,45 @@ LEVELS = {
     "buurt": Level("buurt", "buurten", "buurtcode", "buurtnaam", "Buurten"),
     "wijk": Level("wijk", "wijken", "wijkcode", "wijknaam", "Wijken"),
     "gemeente": Level("gemeente", "gemeente", "gemeentecode", "gemeentenaam", "Gemeente"),
+    "regio": Level("regio", "regio", "regiocode", "regionaam", "Regio"),
 }
 #: the levels from the smallest up
 LEVEL_NAMES = tuple(LEVELS)
+#: the levels boundary files hold; a regio is the union of the gemeenten a build covers
+BOUNDARY_LEVEL_NAMES = ("buurt", "wijk", "gemeente")
+
+
+def present_levels(layers: Collection[str]) -> tuple[str, ...]:
+    """The levels whose layer is among ``layers``, smallest first (a regio only in a build of several gemeenten)."""
+    return tuple(name for name, level in LEVELS.items() if level.layer in layers)
+
+
+@dataclass(frozen=True)
+class Gebied:
+    """What a build covers: one gemeente, several (a regio), or every gemeente in its files (the country)."""
+
+    #: ``GMxxxx`` for one gemeente, else the regio's own code (``NL01`` for the country)
+    code: str
+    naam: str
+    #: the gemeentecodes covered; ``None`` for every gemeente the files hold
+    gemeenten: tuple[str, ...] | None
+
+    @property
+    def is_regio(self) -> bool:
+        """Whether the build covers more than one gemeente, with a regio above them."""
+        return self.gemeenten is None or len(self.gemeenten) > 1
+
+    def covers(self, gemeentecodes: pd.Series) -> pd.Series:
+        """Whether each ``GMxxxx`` code is one of the gemeenten covered, as a boolean Series."""
+        if self.gemeenten is None:
+            return gemeentecodes.astype("string").str.fullmatch(r"GM\d{4}").fillna(False).astype(bool)
+        return gemeentecodes.isin(self.gemeenten)
+
+    def describe(self) -> str:
+        """How the build's area is named in messages: "Havenstede (GM9901)", "Duin- en Bollenstreek (3 gemeenten)"."""
+        if not self.is_regio:
+            return f"{self.naam} ({self.code})"
+        return f"{self.naam} ({'alle gemeenten' if self.gemeenten is None else f'{len(self.gemeenten)} gemeenten'})"
 
 #: Status of a figure that is not published because of disclosure control; every such status starts so.
 SUPPRESSED_PREFIX = "geheim"

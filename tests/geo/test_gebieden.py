@@ -27,7 +27,7 @@ def write_kaart(path, *, buurten, wijken=None, gemeenten=None):
 
 
 def test_demo_kaart_has_one_row_per_area_with_land_and_water_merged():
-    gebieden = load_gebieden(DEMO_KAART, gemeentecode="GM9901")
+    gebieden = load_gebieden(DEMO_KAART, gemeenten="GM9901")
     assert len(gebieden.gemeente) == 1 and len(gebieden.wijken) == 10 and len(gebieden.buurten) == 40
     assert gebieden.buurten["buurtcode"].is_unique
     assert gebieden.buurten.crs == "EPSG:28992"
@@ -45,7 +45,7 @@ def test_land_and_water_parts_are_summed_per_code(tmp_path):
          "wijkcode": ["WK000100"] * 3, "gemeentecode": ["GM0001"] * 3, "water": ["NEE", "JA", "NEE"]},
         geometry=[shapely.box(0, 0, 80, 100), shapely.box(80, 0, 100, 100), shapely.box(100, 0, 200, 100)],
         crs="EPSG:28992")
-    gebieden = load_gebieden(write_kaart(tmp_path / "k.gpkg", buurten=buurten), gemeentecode="GM0001")
+    gebieden = load_gebieden(write_kaart(tmp_path / "k.gpkg", buurten=buurten), gemeenten="GM0001")
     dorp = gebieden.buurten.set_index("buurtcode").loc["BU00010000"]
     assert dorp["oppervlakte_land_ha"] == 0.8 and dorp["oppervlakte_water_ha"] == 0.2
     assert dorp.geometry.area == pytest.approx(10_000)
@@ -61,7 +61,7 @@ def test_releases_before_2022_with_snake_case_fields_are_read(tmp_path):
     gemeenten = gpd.GeoDataFrame({"gm_code": ["GM0001"], "gm_naam": ["Proefdorp"]},
                                  geometry=[shapely.box(0, 0, 200, 100)], crs="EPSG:28992")
     path = write_kaart(tmp_path / "k2021.gpkg", buurten=buurten, wijken=wijken, gemeenten=gemeenten)
-    assert load_gebieden(path, gemeentecode="GM0001").buurten["buurtcode"].tolist() == ["BU00010000"]
+    assert load_gebieden(path, gemeenten="GM0001").buurten["buurtcode"].tolist() == ["BU00010000"]
 
 
 def test_every_hierarchy_problem_is_reported_at_once(tmp_path):
@@ -70,7 +70,7 @@ def test_every_hierarchy_problem_is_reported_at_once(tmp_path):
          "wijkcode": ["WK000100", "WK000199", "WK000100"], "gemeentecode": ["GM0001"] * 3},
         geometry=[shapely.box(0, 0, 10, 10)] * 3, crs="EPSG:28992")
     with pytest.raises(ValidationError) as raised:
-        load_gebieden(write_kaart(tmp_path / "k.gpkg", buurten=buurten), gemeentecode="GM0001")
+        load_gebieden(write_kaart(tmp_path / "k.gpkg", buurten=buurten), gemeenten="GM0001")
     message = str(raised.value)
     assert "k.gpkg" in message and "BUURT' is geen geldige code" in message
 
@@ -80,17 +80,17 @@ def test_unknown_wijk_is_named(tmp_path):
         {"buurtcode": ["BU00019900"], "buurtnaam": ["b"], "wijkcode": ["WK000199"], "gemeentecode": ["GM0001"]},
         geometry=[shapely.box(0, 0, 10, 10)], crs="EPSG:28992")
     with pytest.raises(ValidationError, match=r"buurt BU00019900: wijk WK000199 komt niet voor in laag 'wijken'"):
-        load_gebieden(write_kaart(tmp_path / "k.gpkg", buurten=buurten), gemeentecode="GM0001")
+        load_gebieden(write_kaart(tmp_path / "k.gpkg", buurten=buurten), gemeenten="GM0001")
 
 
 def test_missing_layer_and_unknown_gemeente_are_reported(tmp_path):
     path = tmp_path / "half.gpkg"
     gpd.GeoDataFrame({"gemeentecode": ["GM0001"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=28992).to_file(
         path, layer="gemeenten", engine="pyogrio")
-    with pytest.raises(SourceError, match=r"geen buurten van GM0001 gevonden .* in \['half.gpkg:gemeenten'\]"):
-        load_gebieden(path, gemeentecode="GM0001")
-    with pytest.raises(ValidationError, match=r"bevat niets voor GM0002"):
-        load_gebieden(DEMO_KAART, gemeentecode="GM0002")
+    with pytest.raises(SourceError, match=r"geen buurten van gemeente GM0001 .*gevonden in \['half.gpkg:gemeenten'\]"):
+        load_gebieden(path, gemeenten="GM0001")
+    with pytest.raises(ValidationError, match=r"bevat niets voor gemeente GM0002 .*; wel voor: GM9901"):
+        load_gebieden(DEMO_KAART, gemeenten="GM0002")
 
 
 @responses.activate

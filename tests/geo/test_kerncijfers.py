@@ -24,8 +24,8 @@ def test_stems_drop_suffixes_and_number_repeats():
 
 
 def test_tables_of_different_years_map_to_the_same_variables():
-    old = load_kerncijfers(REPO / "data/cbs/kerncijfers_85318NED.csv", peiljaar=2022, gemeentecode="GM9901")
-    new = load_kerncijfers(REPO / "data/cbs/kerncijfers_85984NED.csv", peiljaar=2024, gemeentecode="GM9901")
+    old = load_kerncijfers(REPO / "data/cbs/kerncijfers_85318NED.csv", peiljaar=2022, gemeenten="GM9901")
+    new = load_kerncijfers(REPO / "data/cbs/kerncijfers_85984NED.csv", peiljaar=2024, gemeenten="GM9901")
     header_2022 = (REPO / "data/cbs/kerncijfers_85318NED.csv").read_text().splitlines()[0]
     header_2024 = (REPO / "data/cbs/kerncijfers_85984NED.csv").read_text().splitlines()[0]
     assert "GemiddeldeWOZWaardeVanWoningen_36" in header_2022 and "GemiddeldeWOZWaardeVanWoningen_39" in header_2024
@@ -43,7 +43,7 @@ def test_cbs_missing_values_keep_their_meaning(tmp_path):
         "2,Dorp,Proefdorp,Buurt     ,BU00010000,-99997,",
         "3,Hoek,Proefdorp,Buurt     ,BU00010001,-99995,12",
     ])
-    records = load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001").records.set_index(["gebiedscode", "variabele"])
+    records = load_kerncijfers(path, peiljaar=2024, gemeenten="GM0001").records.set_index(["gebiedscode", "variabele"])
     assert records.loc[("GM0001", "AantalInwoners"), "waarde"] == 1200
     assert pd.isna(records.loc[("GM0001", "AantalInwoners"), "status"])
     expected = {("WK000100", "Bevolkingsdichtheid"): "geheim of onbekend", ("BU00010000", "AantalInwoners"): "geheim",
@@ -56,7 +56,7 @@ def test_cbs_missing_values_keep_their_meaning(tmp_path):
 def test_rows_of_other_municipalities_are_read_but_not_returned(tmp_path):
     path = write_table(tmp_path / "k.csv", ["0,Proefdorp,Proefdorp,Gemeente,GM0001,1200,350",
                                             "1,Elders,Elders,Gemeente,GM0002,800,90"])
-    loaded = load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001")
+    loaded = load_kerncijfers(path, peiljaar=2024, gemeenten="GM0001")
     assert loaded.read == 2 and set(loaded.records["gebiedscode"]) == {"GM0001"}
 
 
@@ -64,21 +64,21 @@ def test_a_value_that_is_no_number_names_row_and_field(tmp_path):
     path = write_table(tmp_path / "k.csv", ["0,Proefdorp,Proefdorp,Gemeente,GM0001,1200,350",
                                             "1,Dorp,Proefdorp,Buurt,BU00010000,veel,350"])
     with pytest.raises(ValidationError, match=r"k\.csv: .*rij 3, veld 'AantalInwoners_4': 'veel' is geen getal"):
-        load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001")
+        load_kerncijfers(path, peiljaar=2024, gemeenten="GM0001")
 
 
 def test_missing_code_column_and_wrong_gemeente_are_refused(tmp_path):
     path = tmp_path / "k.csv"
     path.write_text("ID,WijkenEnBuurten,AantalInwoners_4\n0,Proefdorp,1200\n")
     with pytest.raises(ValidationError, match=r"geen kolom met gebiedscodes: verwacht Codering_<n>"):
-        load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001")
+        load_kerncijfers(path, peiljaar=2024, gemeenten="GM0001")
     other = write_table(tmp_path / "k2.csv", ["0,Elders,Elders,Gemeente,GM0002,800,90"])
     with pytest.raises(SourceError, match=r"geen rijen van gemeente GM0001"):
-        load_kerncijfers(other, peiljaar=2024, gemeentecode="GM0001")
+        load_kerncijfers(other, peiljaar=2024, gemeenten="GM0001")
 
 
 def test_demo_table_has_every_area_once_per_variable():
-    loaded = load_kerncijfers(REPO / "data/cbs/kerncijfers_85984NED.csv", peiljaar=2024, gemeentecode="GM9901")
+    loaded = load_kerncijfers(REPO / "data/cbs/kerncijfers_85984NED.csv", peiljaar=2024, gemeenten="GM9901")
     inwoners = loaded.records[loaded.records["variabele"] == "AantalInwoners"]
     assert len(inwoners) == 51 and inwoners["gebiedscode"].is_unique
     buurten = inwoners[inwoners["soort_regio"] == "buurt"]
@@ -98,7 +98,7 @@ def test_cbsodata_download_asks_only_for_this_municipality():
                   match=[matchers.query_param_matcher({"$format": "json", "$filter": wanted})])
     table = download_kerncijfers("85984NED", gemeentecode="GM0400")  # as `wijkatlas fetch` does
     loaded = validate_kerncijfers(table.astype("string"), source="CBS StatLine 85984NED", peiljaar=2024,
-                                  gemeentecode="GM0400")
+                                  gemeenten="GM0400")
     records = loaded.records.set_index(["gebiedscode", "variabele"])
     assert records.loc[("GM0400", "AantalInwoners"), "waarde"] == 56380
     assert records.loc[("BU04000001", "GemiddeldeWOZWaardeVanWoningen"), "status"] == "ontbreekt"
@@ -128,7 +128,7 @@ def test_cbsodata_json_record_list_and_odata_answer_are_read(tmp_path, layout):
     path = tmp_path / "kerncijfers_85984NED.json"
     document = CBSODATA_RECORDS if layout == "records" else {"odata.metadata": "…", "value": CBSODATA_RECORDS}
     path.write_text(json.dumps(document), encoding="utf-8")
-    records = load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001").records.set_index(
+    records = load_kerncijfers(path, peiljaar=2024, gemeenten="GM0001").records.set_index(
         ["gebiedscode", "variabele"])
     assert records.loc[("GM0001", "AantalInwoners"), "waarde"] == 1200
     assert records.loc[("WK000100", "OppervlakteLand"), "waarde"] == 343
@@ -138,7 +138,7 @@ def test_cbsodata_json_record_list_and_odata_answer_are_read(tmp_path, layout):
 
 
 def test_typed_dataset_with_codes_in_the_region_dimension_is_read():
-    loaded = load_kerncijfers(FIXTURES / "cbs" / "85984NED_TypedDataSet.json", peiljaar=2024, gemeentecode="GM0400")
+    loaded = load_kerncijfers(FIXTURES / "cbs" / "85984NED_TypedDataSet.json", peiljaar=2024, gemeenten="GM0400")
     records = loaded.records.set_index(["gebiedscode", "variabele"])
     assert records.loc[("WK040000", "AantalInwoners"), "waarde"] == 2555
     assert records.loc[("BU04000000", "AantalInwoners"), "soort_regio"] == "buurt"
@@ -152,7 +152,7 @@ def test_statline_csv_export_with_titles_quotes_and_dots_is_read(tmp_path):
         '"Bevolking/Bevolkingsdichtheid (aantal inwoners per km²)"\n'
         '"0";"Proefdorp";"Proefdorp";"Gemeente";"GM0001";"1200";"350"\n'
         '"1";"Wijk 00 Kern";"Proefdorp";"Wijk";"WK000100";"1200";"."\n', encoding="utf-8")
-    records = load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001").records.set_index(
+    records = load_kerncijfers(path, peiljaar=2024, gemeenten="GM0001").records.set_index(
         ["gebiedscode", "variabele"])
     assert records.loc[("WK000100", "AantalInwoners"), "waarde"] == 1200
     assert records.loc[("WK000100", "Bevolkingsdichtheid"), "status"] == "geheim of onbekend"
@@ -162,4 +162,4 @@ def test_kerncijfers_json_that_is_no_record_list_is_one_clear_error(tmp_path):
     path = tmp_path / "k.json"
     path.write_text('{"rows": 3}', encoding="utf-8")
     with pytest.raises(SourceError, match=r"k\.json: verwacht een lijst van records"):
-        load_kerncijfers(path, peiljaar=2024, gemeentecode="GM0001")
+        load_kerncijfers(path, peiljaar=2024, gemeenten="GM0001")

@@ -79,4 +79,4 @@ def small_store(grid_buurten) -> Datapakhuis:
     layers = {"buurten": buurten, "wijken": wijken, "gemeente": gemeente, "kerncijfers": kerncijfers(),
               "bag_verblijfsobjecten": bag, "meldingen": meldingen, "sportvoorzieningen": sport,
               "raster_groen": raster, "reconciliatie": reconciliation, "bronnen": sources}
-    return Datapakhuis(layers, "GM0001", 2024)
+    return Datapakhuis(layers, 2024)

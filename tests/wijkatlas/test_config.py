@@ -19,7 +19,7 @@ file = "bag.gpkg"
 
 def test_demo_config_is_the_worked_example():
     config = load_config(REPO / "data" / "demo.toml")
-    assert config.gemeentecode == "GM9901"
+    assert config.gebied.code == "GM9901"
     assert [k.peiljaar for k in config.kerncijfers] == [2022, 2023, 2024]
     assert [r.name for r in config.registrations] == ["sportvoorzieningen", "kavels", "meldingen"]
     assert config.registrations[1].geometry.file == REPO / "data" / "registraties" / "kavels.gpkg"

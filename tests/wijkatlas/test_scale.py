@@ -36,7 +36,7 @@ def local_layers(config):
 
 @pytest.fixture(scope="module")
 def local_figures(config, local_layers):
-    store = Datapakhuis(local_layers, config.gemeentecode, config.peiljaar)
+    store = Datapakhuis(local_layers, config.peiljaar)
     return compute_indicators(store, load_catalog(config.catalog))
 
 
@@ -58,7 +58,7 @@ def test_fast_path_baseline_and_pipeline_give_the_same_bag_figures(demo_parquet,
     catalog = load_catalog(config.catalog)
     terms = layer_terms(catalog, "bag_verblijfsobjecten")
     assert len(terms) >= 5
-    store = Datapakhuis(local_layers, config.gemeentecode, config.peiljaar)
+    store = Datapakhuis(local_layers, config.peiljaar)
     for level in ("buurt", "wijk", "gemeente"):
         assert_frame_equal(fast.figures[level], baseline.figures[level], check_names=False)
         pipeline = pd.DataFrame({term_label(term): _at_level(evaluate(store, catalog, term), level) for term in terms})
@@ -76,7 +76,7 @@ def _at_level(figures: pd.DataFrame, level: str) -> pd.Series:
 def test_dask_engine_gives_identical_records_and_figures(config, local_layers, local_figures):
     with open_engine(ComputeSettings("dask", partitions=3, workers=2)) as engine:
         layers = build_layers(config, assign=engine.assign)
-        store = Datapakhuis(layers, config.gemeentecode, config.peiljaar, add_up=engine.add_up)
+        store = Datapakhuis(layers, config.peiljaar, add_up=engine.add_up)
         figures = compute_indicators(store, load_catalog(config.catalog))
     for name in ("bag_verblijfsobjecten", "sportvoorzieningen", "kavels", "meldingen"):
         assert_frame_equal(layers[name], local_layers[name], check_like=False)
