@@ -25,6 +25,7 @@ from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.publication import RECORD_POLICIES, public_records
 from wijkatlas.settings import WGS84_CRS
 from wijkatlas.store import layer_names, read_layer, write_store
+from wijkatlas.vocabulary import LEVELS
 
 PUBLIC_FILE = "openbaar.gpkg"
 #: the time field of the indicator collections: whole years
@@ -44,7 +45,8 @@ def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], a
     """Write the published layers of ``store`` and their metadata to ``api_dir``.
 
     A collection whose layer the build did not write (its source was not given),
-    or whose indicators were not computed, is left out.
+    or whose indicators were not computed, is left out; one of a level the build
+    does not have (the regio of a build of one gemeente) without a note.
 
     Returns
     -------
@@ -52,6 +54,8 @@ def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], a
         The metadata file, and a Dutch line per collection left out.
     """
     present = layer_names(store)
+    absent = [name for name, level in LEVELS.items() if level.layer not in present]
+    specs = [spec for spec in specs if not any(spec.layer.startswith(f"indicatoren_{name}_") for name in absent)]
     frames, skipped = {}, []
     for spec in specs:
         frame = published_frame(store, spec) if spec.layer in present else None
@@ -63,17 +67,17 @@ def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], a
             if absent := [c for c in spec.columns or () if spec.rename.get(c, c) not in frame.columns]:
                 skipped.append(f"collectie {spec.id}: kolom(men) {absent} ontbreken in de bron en worden niet gepubliceerd")
     specs = [spec for spec in specs if spec.id in frames]
-    area = read_layer(store, "gemeente")
+    area = read_layer(store, "regio" if "regio" in present else "gemeente")
     described = [_describe(spec, frames[spec.id], catalog, store, area) for spec in specs]
     for intern, name in ((False, PUBLIC_FILE), (True, INTERN_FILE)):
         chosen = {spec.id: frames[spec.id] for spec in specs if spec.intern == intern}
         if chosen:
             path = write_store(chosen, api_dir / name)
             index_id_fields(path, {spec.id: spec.id_field for spec in specs if spec.intern == intern})
-    gemeente = area.iloc[0]
+    whole = area.iloc[0]
     metadata = {
-        "gemeentecode": gemeente["gemeentecode"],
-        "gemeentenaam": gemeente["gemeentenaam"],
+        "gebiedscode": whole.iloc[0],
+        "gebiedsnaam": whole.iloc[1],
         "collections": described,
     }
     target = api_dir / METADATA_FILE

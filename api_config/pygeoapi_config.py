@@ -56,7 +56,8 @@ def pygeoapi_config(metadata: dict, api_dir: Path, *, url: str, host: str, port:
     Intern collections are included only with ``intern``; ``postgis`` switches
     every collection to pygeoapi's PostgreSQL provider.
     """
-    gemeente = metadata["gemeentenaam"]
+    gebied = metadata["gebiedsnaam"]
+    owner = f"Gemeente {gebied}" if str(metadata["gebiedscode"]).startswith("GM") else f"Gemeenten {gebied}"
     server = {
         "bind": {"host": host, "port": port},
         "url": url.rstrip("/"),
@@ -80,17 +81,17 @@ def pygeoapi_config(metadata: dict, api_dir: Path, *, url: str, host: str, port:
         "logging": {"level": "ERROR"},
         "metadata": {
             "identification": {
-                "title": f"Wijkatlas {gemeente}",
+                "title": f"Wijkatlas {gebied}",
                 "description": (f"Indicatoren per buurt, wijk en gemeente en gemeentelijke registraties van "
-                                f"{gemeente} als OGC API Features. Alleen openbare cijfers, tenzij anders vermeld."),
-                "keywords": ["wijken", "buurten", "indicatoren", "datapakhuis", gemeente],
+                                f"{gebied} als OGC API Features. Alleen openbare cijfers, tenzij anders vermeld."),
+                "keywords": ["wijken", "buurten", "indicatoren", "datapakhuis", gebied],
                 "keywords_type": "theme",
                 "terms_of_service": "https://creativecommons.org/licenses/by/4.0/deed.nl",
                 "url": url.rstrip("/"),
             },
             "license": {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/deed.nl"},
-            "provider": {"name": f"Gemeente {gemeente}", "url": url.rstrip("/")},
-            "contact": {"name": f"Gemeente {gemeente}, team Onderzoek en Statistiek", "country": "Nederland",
+            "provider": {"name": owner, "url": url.rstrip("/")},
+            "contact": {"name": f"{owner}, team Onderzoek en Statistiek", "country": "Nederland",
                         "role": "pointOfContact"},
         },
         "resources": {c["id"]: _resource(c, api_dir, url, postgis) for c in collections},

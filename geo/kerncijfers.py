@@ -162,12 +162,14 @@ def validate_kerncijfers(table: pd.DataFrame, *, source: str, peiljaar: int, gem
     regions["gebiedsnaam"] = regions["gebiedsnaam"].where(~regions["gebiedsnaam"].str.fullmatch(CODE_PATTERN).fillna(
         False))
 
-    bad_code = ~regions["gebiedscode"].str.fullmatch(CODE_PATTERN).fillna(False)
+    # the country, provinces and other regions CBS adds to a national table: outside every build, not wrong
+    higher = regions["gebiedscode"].str.fullmatch(r"(?!GM|WK|BU)[A-Z]{2}\d{2,4}").fillna(False)
+    bad_code = ~regions["gebiedscode"].str.fullmatch(CODE_PATTERN).fillna(False) & ~higher
     rejected = [rejections("kerncijfers", rows[bad_code], regions["gebiedscode"][bad_code], code_field,
                            codes.astype("string")[bad_code], "gebied_onbekend", file=source)]
     owner = "GM" + regions["gebiedscode"].str[2:6]
     wanted = wanted_gemeenten(gemeenten)
-    own = ~bad_code & (regions["soort_regio"].notna() if wanted is None else owner.isin(wanted)).fillna(False)
+    own = ~bad_code & ~higher & (regions["soort_regio"].notna() if wanted is None else owner.isin(wanted)).fillna(False)
 
     measures = [key for key, stem in stems.items()
                 if stem not in REGION_STEMS and re.sub(r"__\d+$", "", stem) not in TEXT_STEMS]

@@ -96,21 +96,23 @@ def protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas:
     found = pd.concat(per_gemeente(protect_part, local_areas, workers))
     public = figures[KEYS].assign(waarde=found["waarde"], status=found["status"])
     if in_regio.any():
-        public.loc[in_regio] = _protect_regio(figures[in_regio], basis, public[~in_regio], catalog, seed)
+        public.loc[in_regio] = _protect_regio(figures[in_regio], basis, public[~in_regio],
+                                              local[local["niveau"] == "gemeente"], catalog, seed)
     return public.reset_index(drop=True)
 
 
-def _protect_regio(regio: pd.DataFrame, basis: pd.DataFrame, below: pd.DataFrame, catalog: Catalog,
-                   seed: int) -> pd.DataFrame:
+def _protect_regio(regio: pd.DataFrame, basis: pd.DataFrame, below: pd.DataFrame, gemeente_figures: pd.DataFrame,
+                   catalog: Catalog, seed: int) -> pd.DataFrame:
     """The regio's public figures, which add nothing to what its gemeenten's public figures tell.
 
     A regio figure is hidden when the figure of any of its gemeenten is (else the published others would
-    give it away); a count or sum is the sum of its gemeenten's published values (so it tells nothing new about
-    their exact values); other figures pass the primary rules; and a hidden one whose partners in a ratio
-    are published hides a partner, as within a gemeente.
+    give it away); a count or sum is the sum of its gemeenten's published values, and a ratio of rounded counts
+    the ratio of the sums of its gemeenten's rounded counts (so neither tells anything new about their exact
+    values); other figures pass the primary rules; and a hidden one whose partners in a ratio are published
+    hides a partner, as within a gemeente.
     """
-    public = _protect(regio, basis[basis["niveau"] == "regio"], catalog, regio[["niveau", "gebiedscode"]].assign(
-        wijkcode=pd.NA), seed).set_axis(regio.index)
+    area = regio[["niveau", "gebiedscode"]].drop_duplicates().assign(wijkcode=pd.NA)
+    public = _protect(regio, basis[basis["niveau"] == "regio"], catalog, area, seed).set_axis(regio.index)
     gemeenten = below[below["niveau"] == "gemeente"]
     unpublished = gemeenten["waarde"].isna() | is_suppressed(gemeenten["status"])
     keys = ["indicator", "peiljaar"]
@@ -127,6 +129,7 @@ def _protect_regio(regio: pd.DataFrame, basis: pd.DataFrame, below: pd.DataFrame
     public.loc[add_up, "waarde"] = cells[add_up.to_numpy()].map(summed).to_numpy()
     public.loc[add_up & cells.map(rounded_any).fillna(False).to_numpy().astype(bool), "status"] = \
         "afgerond_som"
+    _ratios_of_rounded_sums(public, gemeente_figures, catalog)
     while True:
         leaks = identity_leaks(public, catalog)
         opened = public.index[pd.MultiIndex.from_frame(public[["indicator", "peiljaar", "gebiedscode"]]).isin(
@@ -169,6 +172,23 @@ def _protect(figures: pd.DataFrame, basis: pd.DataFrame, catalog: Catalog, areas
         if not more:
             return public
         first = False
+
+
+def _ratios_of_rounded_sums(public: pd.DataFrame, gemeente_figures: pd.DataFrame, catalog: Catalog) -> None:
+    """In place: each regio ratio published from rounded counts, as the ratio of its gemeenten's rounded counts
+    added up (an exact regio count rounded would narrow its gemeenten's exact counts)."""
+    rounded_rows = public["status"].astype("string").str.startswith("afgerond_aantallen").fillna(False)
+    for indicator in catalog.indicators.values():
+        rule = indicator.disclosure
+        rows = rounded_rows & (public["indicator"] == indicator.id)
+        if not rows.any():
+            continue
+        own = gemeente_figures[gemeente_figures["indicator"] == indicator.id]
+        teller = rounded(own["teller"], rule.round_teller) if rule.round_teller else own["teller"]
+        noemer = rounded(own["noemer"], rule.round_noemer) if rule.round_noemer else own["noemer"]
+        years = public.loc[rows, "peiljaar"]
+        public.loc[rows, "waarde"] = value_from(indicator.kind, years.map(teller.groupby(own["peiljaar"]).sum()),
+                                                years.map(noemer.groupby(own["peiljaar"]).sum()), indicator.factor)
 
 
 def _primary(frame: pd.DataFrame, rows: pd.Series, indicator: Indicator, status: pd.Series,

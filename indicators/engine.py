@@ -67,7 +67,7 @@ def _regio_from_gemeenten(figures: pd.DataFrame, indicator: Indicator, regiocode
     figure (a sum of some gemeenten is no regio figure), and for a CBS figure that is neither a count nor weighted.
     Other terms have their regio figure from the regio's own records."""
     gemeenten = figures[figures["niveau"] == "gemeente"]
-    numbers = ["teller", "noemer", "records", "ontbrekend", "aantal"]
+    numbers = [c for c in ("teller", "noemer", "records", "ontbrekend", "aantal") if c in figures.columns]
     grouped = gemeenten.groupby("peiljaar")
     regio = grouped[numbers].sum(min_count=1).reset_index()
     complete = grouped["teller"].count() == gemeenten["gebiedscode"].nunique()
@@ -79,9 +79,9 @@ def _regio_from_gemeenten(figures: pd.DataFrame, indicator: Indicator, regiocode
         regio["waarde"] = value_from(indicator.kind, regio["teller"], regio["noemer"], indicator.factor)
     summable = weighted or formula(indicator.kind).scale is not None or formula(indicator.kind).total \
         or indicator.additive
-    regio.loc[~regio["peiljaar"].map(complete).fillna(False).astype(bool) | (not summable),
-              ["teller", "noemer", "waarde"]] = np.nan
-    regio = regio.assign(niveau="regio", gebiedscode=regiocode)
+    known = regio["peiljaar"].map(complete).fillna(False).astype(bool) & summable
+    regio = regio.assign(niveau="regio", gebiedscode=regiocode,
+                         **{column: regio[column].where(known) for column in ("teller", "noemer", "waarde")})
     return pd.concat([figures[figures["niveau"] != "regio"], regio], ignore_index=True)
 
 
@@ -106,6 +106,11 @@ def basis_figures(store: Datapakhuis, catalog: Catalog, years: list[int]) -> pd.
         filled = wide.T.ffill().bfill().T  # a missing year takes the previous year's value, else the next's
         long = filled[years].stack(future_stack=True).rename(name).reset_index()
         frame = frame.merge(long, on=KEYS, how="left")
+    if store.regiocode is not None:  # counts: a regio's is its gemeenten's sum (CBS gives no regio row)
+        per_gemeente = frame[frame["niveau"] == "gemeente"].groupby("peiljaar")[list(catalog.basis)].sum(min_count=1)
+        regio = frame["niveau"] == "regio"
+        for name in catalog.basis:
+            frame.loc[regio, name] = frame.loc[regio, name].fillna(frame.loc[regio, "peiljaar"].map(per_gemeente[name]))
     return frame
 
 

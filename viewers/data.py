@@ -36,9 +36,26 @@ class Atlas:
         frame = self._read(f"indicatoren_{niveau}_{self.variant}")
         return display_geometry(frame)
 
-    def gemeente(self) -> pd.Series:
-        """The gemeente's row with every indicator."""
-        return self._read(f"indicatoren_gemeente_{self.variant}").iloc[0]
+    def whole(self) -> pd.Series:
+        """The row of the whole area the build covers (its regio, or its one gemeente) with every indicator."""
+        return self._read(f"indicatoren_{'regio' if self.regio() else 'gemeente'}_{self.variant}").iloc[0]
+
+    def gebiedsnaam(self) -> str:
+        """The name of what the build covers: its gemeente, or its regio."""
+        regio = self.regio()
+        return regio[1] if regio else str(self._read("gemeente")["gemeentenaam"].iloc[0])
+
+    def regio(self) -> tuple[str, str] | None:
+        """Code and name of the regio in a build of several gemeenten, else ``None``."""
+        if "regio" not in layer_names(self.store):
+            return None
+        row = self._read("regio").iloc[0]
+        return str(row["regiocode"]), str(row["regionaam"])
+
+    def gemeentenamen(self) -> dict[str, str]:
+        """Each gemeente's name by its code."""
+        gemeenten = self._read("gemeente")
+        return dict(zip(gemeenten["gemeentecode"], gemeenten["gemeentenaam"], strict=True))
 
     def long(self) -> pd.DataFrame:
         """Every indicator figure in long form, with status and comparison."""

@@ -102,7 +102,8 @@ def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[s
         })
     data = {
         "latest": int(long["peiljaar"].max()) if len(long) else None,
-        "gemeentecode": str(atlas.gemeente()["gemeentecode"]),
+        "regio": dict(zip(("code", "name"), regio, strict=True)) if (regio := atlas.regio()) else None,
+        "gemeenten": atlas.gemeentenamen(),
         "levels": {level: {"codes": codes[level], "names": frames[level][VOCABULARY_LEVELS[level].naam].tolist()}
                    for level in LEVELS},
         "indicators": meta, "values": values, "hidden": hidden,
@@ -116,16 +117,15 @@ def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[s
 
 def _cells(rows: pd.DataFrame, codes: dict[str, list[str]], positions: dict[str, dict[str, int]]
            ) -> tuple[dict, dict]:
-    """An indicator's published values per level and peiljaar (one per area, in ``codes`` order; the gemeente's
-    as one number), and the reason per hidden area."""
+    """An indicator's published values per level and peiljaar (one per area, in ``codes`` order; the gemeenten's
+    and the regio's by code, for comparison), and the reason per hidden area."""
     values: dict[str, dict] = {}
     hidden: dict[str, dict] = {}
     for (level, year), cells in rows.groupby(["niveau", "peiljaar"]):
-        if level == "gemeente":
-            value = cells["waarde"].iloc[0]
-            values.setdefault(level, {})[str(year)] = None if pd.isna(value) else float(value)
-            continue
         if level not in codes:
+            shown = cells.set_index("gebiedscode")["waarde"].where(~cells.set_index("gebiedscode")["geheim"])
+            values.setdefault(level, {})[str(year)] = {code: None if pd.isna(v) else float(v)
+                                                       for code, v in shown.items()}
             continue
         by_code = cells.set_index("gebiedscode")
         shown = by_code["waarde"].where(~by_code["geheim"]).reindex(codes[level])
@@ -163,10 +163,10 @@ def _similar(atlas: Atlas) -> dict[str, dict[str, list[str]]]:
     return by_area
 
 
-def gebiedsprofiel(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
+def gebiedsprofiel(atlas: Atlas, *, peiljaar: str, gebiedsnaam: str, online_basemap: bool = False) -> folium.Map:
     """The choropleth page: wijken and buurten as alternative layers, one indicator and peiljaar at a time."""
     outlines, data = area_data(atlas)
-    title = f"Gebiedsprofiel {gemeentenaam}"
+    title = f"Gebiedsprofiel {gebiedsnaam}"
     viewer = base_map(bounds(outlines["buurt"]), title=title, online_basemap=online_basemap)
     add_area_layers(viewer, outlines, data, profile_links=True)
     folium.LayerControl(collapsed=False, position="topright").add_to(viewer)

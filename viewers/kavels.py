@@ -38,10 +38,10 @@ def kavel_properties(kavels: pd.DataFrame, *, public: bool) -> pd.DataFrame:
     return pd.DataFrame(columns, index=kavels.index).astype(object).where(lambda f: f.notna(), None)
 
 
-def kavels_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
+def kavels_viewer(atlas: Atlas, *, peiljaar: str, gebiedsnaam: str, online_basemap: bool = False) -> folium.Map:
     """The kavels map: status per kavel, a terrain filter and a summary of what is shown."""
     kavels = atlas.registration(LAYER)
-    title = f"Kavels {gemeentenaam}: verkoopstatus"
+    title = f"Kavels {gebiedsnaam}: verkoopstatus"
     viewer = base_map(bounds(kavels), title=title, online_basemap=online_basemap)
     properties = kavel_properties(kavels, public=atlas.public)
     for level, label, weight in (("wijk", "Wijkgrenzen", 2.0), ("buurt", "Buurtgrenzen", 0.8)):

@@ -96,7 +96,6 @@ class Profiles:
     """Everything the profile pages of one variant share, read once."""
 
     atlas: Atlas
-    gemeentenaam: str
 
     def pages(self, *, printing: bool = False, with_pdf: bool = False) -> dict[str, str]:
         """The profile page of every wijk and buurt by code; ``printing`` lays them out for the PDF, ``with_pdf``
@@ -109,9 +108,11 @@ class Profiles:
         targets = atlas.targets().set_index(["niveau", "gebiedscode", "indicator"])
         years = sorted(long["peiljaar"].unique().tolist())
         methods = atlas.methods()
-        gemeente = long[long["niveau"] == "gemeente"].pivot_table(index="indicator", columns="peiljaar", values="waarde")
+        gemeente = long[long["niveau"] == "gemeente"].pivot_table(index=["gebiedscode", "indicator"],
+                                                                  columns="peiljaar", values="waarde")
+        gemeentenamen, regio = atlas.gemeentenamen(), atlas.regio()
         context = {
-            "gemeentenaam": self.gemeentenaam, "editie": atlas.edition().strftime("%d-%m-%Y"),
+            "regionaam": regio[1] if regio else "", "editie": atlas.edition().strftime("%d-%m-%Y"),
             "scope": "openbare cijfers" if atlas.public else "INTERN: niet publiceren",
             "intern": not atlas.public, "printing": printing, "colours": LINE_COLOURS,
             "regels": [(kind, text) for kind, text in methods.items() if kind != "vergelijkbaar"],
@@ -122,12 +123,14 @@ class Profiles:
         buurten_of = long[long["niveau"] == "buurt"].drop_duplicates("gebiedscode")
         pages = {}
         for (niveau, code), rows in long[long["niveau"].isin(LEVEL_TITLES)].groupby(["niveau", "gebiedscode"]):
-            themes = self._themes(rows, definitions, quality, targets, gemeente, years, niveau, code)
+            themes = self._themes(rows, definitions, quality, targets, _own(gemeente, f"GM{code[2:6]}"), years,
+                                  niveau, code)
             children = (buurten_of[buurten_of["gebiedscode"].str[2:8] == code[2:8]][["gebiedscode", "gebiedsnaam"]]
                         .itertuples(index=False) if niveau == "wijk" else [])
             wijkcode = "WK" + code[2:8]
             pages[code] = TEMPLATES.get_template("profiel.html").render(
                 **context, titel=LEVEL_TITLES[niveau], niveau=niveau, naam=rows["gebiedsnaam"].iloc[0], code=code,
+                gemeentenaam=gemeentenamen.get(f"GM{code[2:6]}", f"GM{code[2:6]}"),
                 wijk=(wijkcode, long.loc[long["gebiedscode"] == wijkcode, "gebiedsnaam"].iloc[0])
                 if niveau == "buurt" and (long["gebiedscode"] == wijkcode).any() else None,
                 buurten=list(children), themes=themes,
@@ -141,12 +144,14 @@ class Profiles:
         """Every profile as an A4 PDF in ``folder`` (edition date, sources, definitions and quality on it)."""
         scope = "openbare cijfers" if self.atlas.public else "INTERN — niet publiceren"
         edition = self.atlas.edition().strftime("%d-%m-%Y")
+        gemeentenamen = self.atlas.gemeentenamen()
         with tempfile.TemporaryDirectory(dir=folder) as scratch:
             printable = {}
             for code, page in self.pages(printing=True).items():
                 path = Path(scratch) / profile_page_name(code)
                 path.write_text(page, encoding="utf-8")
-                printable[path] = f"{LEVEL_TITLES[LEVEL_OF_PREFIX[code[:2]]]} {code} · gemeente {self.gemeentenaam} · " \
+                printable[path] = f"{LEVEL_TITLES[LEVEL_OF_PREFIX[code[:2]]]} {code} · gemeente " \
+                                  f"{gemeentenamen.get(f'GM{code[2:6]}', '')} · " \
                                   f"editie {edition} · {scope}"
             return [pdf.replace(folder / pdf.name) for pdf in print_pdfs(printable)]
 
@@ -171,6 +176,8 @@ class Profiles:
                 "waarde": format_number(row["waarde"], unit),
                 "gemeente": format_number(row["gemeentewaarde"], unit),
                 "index": "" if secret or pd.isna(row["index"]) else f"{row['index']:.0f}",
+                "regio": format_number(row["regiowaarde"], unit) if "regiowaarde" in row else "",
+                "index_regio": "" if secret or pd.isna(row.get("index_regio")) else f"{row['index_regio']:.0f}",
                 "streefwaarde": "" if target is None else target["omschrijving"],
                 "gehaald": None if target is None or pd.isna(target["gehaald"]) else bool(target["gehaald"]),
                 "referentie": definition.get("referentiewaarde", ""),
@@ -183,6 +190,13 @@ class Profiles:
                 "kwaliteit": quality_text(quality.loc[mark_key] if mark_key in quality.index else None),
             })
         return list(themes.items())
+
+
+def _own(gemeenten: pd.DataFrame, gemeentecode: str) -> pd.DataFrame:
+    """The series of one gemeente (indicator × peiljaar) from those of every gemeente."""
+    if gemeentecode not in gemeenten.index.get_level_values("gebiedscode"):
+        return gemeenten.iloc[:0].droplevel("gebiedscode")
+    return gemeenten.xs(gemeentecode, level="gebiedscode")
 
 
 def quality_text(mark: pd.Series | None) -> str:

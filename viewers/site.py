@@ -84,15 +84,14 @@ def write_site(store: Path, target: Path, *, public: bool, online_basemap: bool 
         raise WijkatlasError(f"{target} bestaat al en is geen door Wijkatlas geschreven site; kies met --doel een "
                              "nieuwe of lege map (Wijkatlas verwijdert geen bestanden die het niet zelf schreef)")
     atlas = Atlas(store, "openbaar" if public else "intern")
-    gemeente = atlas.gemeente()
-    gemeentenaam = gemeente["gemeentenaam"]
+    gebiedsnaam = atlas.gebiedsnaam()
     years = atlas.long()["peiljaar"].dropna()
     peiljaar = str(int(years.max())) if len(years) else "–"
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-nieuw-", dir=target.parent))
     staging.chmod(0o755)  # mkdtemp's 0700 would hide the site from a web server
     try:
-        context = _Context(atlas, gemeentenaam, peiljaar, pdf, addresses, store.parent)
+        context = _Context(atlas, gebiedsnaam, peiljaar, pdf, addresses, store.parent)
         names = _write_pages(context, staging, online_basemap=online_basemap)
         if public:
             editions = _keep_editions(target / EDITIONS, staging / EDITIONS, atlas)
@@ -114,7 +113,8 @@ class _Context:
     """What every page of one site shares."""
 
     atlas: Atlas
-    gemeentenaam: str
+    #: the gemeente's name, or the regio's in a build of several gemeenten
+    gebiedsnaam: str
     peiljaar: str
     pdf: bool
     addresses: Addresses
@@ -130,10 +130,10 @@ def _write_pages(context: _Context, folder: Path, *, online_basemap: bool) -> li
     """Every map, profile and download into ``folder``; returns their names, the index first."""
     atlas, pages = context.atlas, []
     for viewer in _viewers(atlas):
-        page = viewer.build(atlas, peiljaar=context.peiljaar, gemeentenaam=context.gemeentenaam,
+        page = viewer.build(atlas, peiljaar=context.peiljaar, gebiedsnaam=context.gebiedsnaam,
                             online_basemap=online_basemap)
         pages.append(save(page, folder / viewer.page).name)
-    profiles = Profiles(atlas, context.gemeentenaam)
+    profiles = Profiles(atlas)
     for code, text in profiles.pages(with_pdf=context.pdf).items():
         path = folder / profile_page_name(code)
         path.write_text(text, encoding="utf-8")
@@ -157,6 +157,14 @@ def _copy_downloads(context: _Context, folder: Path) -> list[Path]:
     return [Path(shutil.copy2(path, folder / path.name)) for path in found]
 
 
+def _areas_per_gemeente(atlas: Atlas) -> list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]:
+    """Per gemeente its name and its wijken's and buurten's codes and names (a regio lists several gemeenten)."""
+    areas = {level: atlas.areas(level)[[LEVELS[level].code, LEVELS[level].naam]] for level in ("wijk", "buurt")}
+    return [(naam, *(list(frame[frame.iloc[:, 0].str[2:6] == code[2:]].itertuples(index=False))
+                     for frame in areas.values()))
+            for code, naam in atlas.gemeentenamen().items()]
+
+
 def _write_index(context: _Context, folder: Path, *, editions: list[tuple[str, str]], current: str = "") -> None:
     """The index: maps with embed snippets, profiles, downloads, API collections and (public) the editions."""
     atlas, addresses = context.atlas, context.addresses
@@ -164,12 +172,10 @@ def _write_index(context: _Context, folder: Path, *, editions: list[tuple[str, s
     downloads = sorted(path.name for path in (folder / DOWNLOADS).glob("indicatoren_*")) \
         if (folder / DOWNLOADS).is_dir() else []
     (folder / "index.html").write_text(TEMPLATES.get_template("index.html").render(
-        gemeentenaam=context.gemeentenaam, peiljaar=context.peiljaar, scope=context.scope, public=atlas.public,
+        gebiedsnaam=context.gebiedsnaam, peiljaar=context.peiljaar, scope=context.scope, public=atlas.public,
         viewers=[(viewer.page, viewer.title, viewer.about, f"{site}/{viewer.page}" if site else viewer.page)
                  for viewer in _viewers(atlas)],
-        site_known=bool(site), wijken=list(atlas.areas("wijk")[[LEVELS["wijk"].code, LEVELS["wijk"].naam]]
-                                           .itertuples(index=False)),
-        buurten=list(atlas.areas("buurt")[[LEVELS["buurt"].code, LEVELS["buurt"].naam]].itertuples(index=False)),
+        site_known=bool(site), gemeenten=_areas_per_gemeente(atlas),
         pdf=context.pdf, editie=atlas.edition().strftime("%d-%m-%Y"), downloads=downloads,
         collections=_collections(context.out / "api", public=atlas.public), api=(addresses.api or "").rstrip("/"),
         editions=editions, current=current,

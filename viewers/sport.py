@@ -92,7 +92,7 @@ def facility_texts(facility: pd.Series) -> tuple[str, str]:
 
 def age_groups(atlas: Atlas) -> dict[str, float]:
     """Inhabitants of the gemeente in total and per age group (latest peiljaar), by their label."""
-    definitions, gemeente = atlas.definitions(), atlas.gemeente()
+    definitions, gemeente = atlas.definitions(), atlas.whole()
     total = gemeente.get(POPULATION)
     if total is None or pd.isna(total):
         return {}
@@ -115,7 +115,7 @@ def members_per_sport(facilities: pd.DataFrame) -> list[dict]:
             for sport, row in table.iterrows()]
 
 
-def sport_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basemap: bool = False) -> folium.Map:
+def sport_viewer(atlas: Atlas, *, peiljaar: str, gebiedsnaam: str, online_basemap: bool = False) -> folium.Map:
     """The Sportakkoord map: facilities by sport over CBS context and reach per wijk or buurt."""
     facilities = atlas.registration("sportvoorzieningen")
     if atlas.public:
@@ -123,7 +123,7 @@ def sport_viewer(atlas: Atlas, *, peiljaar: str, gemeentenaam: str, online_basem
     if "categorie" not in facilities.columns:
         facilities = facilities.assign(categorie="sport")
     outlines, data = area_data(atlas, atlas.context_indicators(VIEWER))
-    title = f"Sportvoorzieningen {gemeentenaam} (Sportakkoord)"
+    title = f"Sportvoorzieningen {gebiedsnaam} (Sportakkoord)"
     viewer = base_map(bounds(outlines["buurt"]), title=title, online_basemap=online_basemap)
     add_area_layers(viewer, outlines, data, profile_links=False)
     marks = sport_marks(facilities["categorie"].unique().tolist())

@@ -174,9 +174,10 @@ def _area_data_leaks(name: str, text: str, hidden_cells: set[tuple]) -> list[str
         data = json.loads(block)  # JSON reads the page's "<\/" as "</"
         for indicator, levels in data["values"].items():
             for level, years in levels.items():
-                codes = data["levels"].get(level, {}).get("codes", [data.get("gemeentecode")])
-                for year, values in years.items():
-                    shown = values if isinstance(values, list) else [values]
+                shown_codes = data["levels"].get(level, {}).get("codes", [])
+                for year, values in years.items():  # a list in the level's code order, or a value per code
+                    codes, shown = (list(values), list(values.values())) if isinstance(values, dict) else (
+                        shown_codes, values)
                     leaks += [f"{name}: {code} {indicator} {year} = {value} is geheim maar staat in de kaartgegevens"
                               for code, value in zip(codes, shown, strict=False)
                               if value is not None and (indicator, code, int(year)) in hidden_cells]

@@ -127,7 +127,7 @@ def test_a_collection_file_that_would_leak_is_refused(tmp_path, change, message)
 
 def test_the_build_writes_collection_metadata_as_json(demo_out):
     metadata = json.loads((demo_out / "api" / "collections.json").read_text(encoding="utf-8"))
-    assert metadata["gemeentecode"] == "GM9901"
+    assert metadata["gebiedscode"] == "GM9901"
     counts = {c["id"]: c["features"] for c in metadata["collections"]}
     assert counts["buurten"] == 40 and counts["wijken"] == 10 and counts["gemeente"] == 1
 

@@ -40,8 +40,9 @@ function wijkatlasAreas(map, layers, data, options) {
     var v = values[i];
     return v === null || v === undefined ? {none: "geen gegevens"} : {value: v};
   }
-  function gemeente(m, year) {
-    var g = ((data.values[m.id] || {}).gemeente || {})[String(year)];
+  /* The published figure of the gemeente or regio an area lies in (null when hidden or missing). */
+  function above(m, lv, code, year) {
+    var g = ((((data.values[m.id] || {})[lv] || {})[String(year)]) || {})[code];
     return g === undefined ? null : g;
   }
   /* The unweighted mean of the published figures of an area's similar areas. */
@@ -75,11 +76,13 @@ function wijkatlasAreas(map, layers, data, options) {
   }
   function comparison(m, lv, code, x) {
     var t = "";
-    if (state.compare === "gemeente") {
-      var g = gemeente(m, state.year);
+    if (state.compare === "gemeente" || state.compare === "regio") {
+      var gm = "GM" + code.substr(2, 4), regio = state.compare === "regio";
+      var g = above(m, state.compare, regio ? data.regio.code : gm, state.year);
+      var label = regio ? "regio " + data.regio.name : (data.regio ? "gemeente " + (data.gemeenten[gm] || gm) : "gemeente");
       if (g === null) return "";
-      t = "<br>gemeente: " + fmt(g) + " " + esc(m.unit);
-      if (x.value !== undefined && g && m.indexed) t += "<br>index (gemeente = 100): " + fmt(100 * x.value / g);
+      t = "<br>" + esc(label) + ": " + fmt(g) + " " + esc(m.unit);
+      if (x.value !== undefined && g && m.indexed) t += "<br>index (" + (regio ? "regio" : "gemeente") + " = 100): " + fmt(100 * x.value / g);
       return t;
     }
     var s = similarMean(m, lv, code, state.year);
@@ -199,6 +202,7 @@ function wijkatlasAreas(map, layers, data, options) {
       '<br><label>Klassen<br><select id="wa-scheme">';
     options.schemes.forEach(function (s) { html += "<option" + (s === state.scheme ? " selected" : "") + ">" + esc(s) + "</option>"; });
     html += '</select></label><br><label>Vergelijk met<br><select id="wa-compare"><option value="gemeente">de gemeente</option>' +
+      (data.regio ? '<option value="regio">de regio</option>' : "") +
       '<option value="vergelijkbaar">vergelijkbare gebieden</option></select></label>' +
       '<br><label><input type="checkbox" id="wa-signals"> Signalering tonen</label>' +
       '<br><label>Ga naar gebied<br><select id="wa-area" style="max-width:260px"></select></label>' +

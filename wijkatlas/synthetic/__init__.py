@@ -57,28 +57,28 @@ def generate_demo(data_dir: Path, *, seed: int = DEMO_SEED, round_counts: bool =
                                      round_counts=round_counts)
         kerncijfers[peiljaar] = table
         path = data_dir / "cbs" / f"kerncijfers_{table_id}.csv"
-        _write_csv(_integral(table), path)
+        write_csv(integral_table(table), path)
         written[f"kerncijfers_{peiljaar}"] = path
 
     path = data_dir / "cbs" / "wijkbuurtkaart_2024.gpkg"
-    _write_wijkbuurtkaart(town, kerncijfers[2024], path)
+    write_wijkbuurtkaart([town], kerncijfers[2024], path)
     written["wijkbuurtkaart"] = path
 
     path = data_dir / "bag" / "verblijfsobjecten.gpkg"
-    _write_layer(vbo.drop(columns="buurtcode"), path, "verblijfsobject")
+    write_layer(vbo.drop(columns="buurtcode"), path, "verblijfsobject")
     written["bag"] = path
 
     defects = []
     sport, found = generate_sportaanbieders(rng, vbo)
     defects += found
     path = data_dir / "registraties" / "sportaanbieders.csv"
-    _write_csv(sport, path, sep=";", encoding="cp1252")
+    write_csv(sport, path, sep=";", encoding="cp1252")
     written["sportaanbieders"] = path
 
     kavel_geometry, kavel_admin, found = generate_kavels(rng, town)
     defects += found
     path = data_dir / "registraties" / "kavels.gpkg"
-    _write_layer(kavel_geometry, path, "kavels")
+    write_layer(kavel_geometry, path, "kavels")
     written["kavels_geometrie"] = path
     path = data_dir / "registraties" / "kavels.xlsx"
     with pd.ExcelWriter(path, engine="openpyxl", date_format="DD-MM-YYYY", datetime_format="DD-MM-YYYY") as xlsx:
@@ -102,7 +102,7 @@ def generate_demo(data_dir: Path, *, seed: int = DEMO_SEED, round_counts: bool =
     return written
 
 
-def _integral(table: pd.DataFrame) -> pd.DataFrame:
+def integral_table(table: pd.DataFrame) -> pd.DataFrame:
     """Integer columns as integers (with missing values), as cbsodata delivers them."""
     table = table.copy()
     for column in table.columns:
@@ -112,19 +112,21 @@ def _integral(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _write_csv(table: pd.DataFrame, path: Path, **options) -> None:
+def write_csv(table: pd.DataFrame, path: Path, **options) -> None:
+    """``table`` as a CSV file (CRLF with ``;``, as Excel writes it), its folder made."""
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(path, index=False, lineterminator="\r\n" if options.get("sep") == ";" else "\n", **options)
 
 
-def _write_layer(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+def write_layer(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """``frame`` as the only layer of a new GeoPackage."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
 
 
-def _write_wijkbuurtkaart(town: Town, kerncijfers_2024: pd.DataFrame, path: Path) -> None:
-    """The CBS wijk- en buurtkaart layout: land and water parts per area, sentinels for secrets."""
+def write_wijkbuurtkaart(towns: list[Town], kerncijfers_2024: pd.DataFrame, path: Path) -> None:
+    """The CBS wijk- en buurtkaart layout of ``towns``: land and water parts per area, sentinels for secrets."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     figures = kerncijfers_2024.set_index(kerncijfers_2024["Codering_3"].str.strip())
@@ -133,20 +135,24 @@ def _write_wijkbuurtkaart(town: Town, kerncijfers_2024: pd.DataFrame, path: Path
         {field: figures[by_stem[s]] for field, s in KAART_FIELDS.items()}, index=figures.index
     ).astype(float).fillna(-99997)
 
-    buurten = town.buurten.assign(gemeentecode=town.gemeentecode, gemeentenaam=town.gemeentenaam)
-    wijken = town.wijken.assign(gemeentecode=town.gemeentecode, gemeentenaam=town.gemeentenaam)
+    def each(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=towns[0].buurten.crs)
+
+    buurten = each([t.buurten.assign(gemeentecode=t.gemeentecode, gemeentenaam=t.gemeentenaam) for t in towns])
+    wijken = each([t.wijken.assign(gemeentecode=t.gemeentecode, gemeentenaam=t.gemeentenaam) for t in towns])
     gemeenten = gpd.GeoDataFrame(
-        {"gemeentecode": [town.gemeentecode], "gemeentenaam": [town.gemeentenaam]},
-        geometry=[town.gemeente], crs=town.buurten.crs,
+        {"gemeentecode": [t.gemeentecode for t in towns], "gemeentenaam": [t.gemeentenaam for t in towns]},
+        geometry=[t.gemeente for t in towns], crs=towns[0].buurten.crs,
     )
+    water = shapely.union_all([t.water for t in towns])
     layers = {
         "gemeenten": (gemeenten, "gemeentecode", ["gemeentecode", "gemeentenaam"]),
         "wijken": (wijken, "wijkcode", ["wijkcode", "wijknaam", "gemeentecode", "gemeentenaam"]),
         "buurten": (buurten, "buurtcode", ["buurtcode", "buurtnaam", "wijkcode", "gemeentecode", "gemeentenaam"]),
     }
     for layer, (frame, code, columns) in layers.items():
-        land = frame[columns].assign(water="NEE", geometry=shapely.difference(frame.geometry.to_numpy(), town.water))
-        wet = frame[columns].assign(water="JA", geometry=shapely.intersection(frame.geometry.to_numpy(), town.water))
+        land = frame[columns].assign(water="NEE", geometry=shapely.difference(frame.geometry.to_numpy(), water))
+        wet = frame[columns].assign(water="JA", geometry=shapely.intersection(frame.geometry.to_numpy(), water))
         wet = wet[~shapely.is_empty(wet["geometry"].to_numpy())]
         parts = pd.concat([land, wet], ignore_index=True).sort_values([code, "water"], ignore_index=True)
         parts = parts.join(attributes, on=code)
