@@ -149,7 +149,7 @@ def national_collection(out: Path, target: Path, buurten: int) -> Sample:
     api = target / "api"
     path = write_store({COLLECTION: frame}, api / PUBLIC_FILE)
     index_id_fields(path, {COLLECTION: spec["id_field"]})
-    metadata = {"gemeentecode": "NL", "gemeentenaam": "Nederland (benchmark)",
+    metadata = {"gebiedscode": "NL01", "gebiedsnaam": "Nederland (benchmark)",
                 "collections": [spec | {"bbox": wgs84_extent(frame), "features": len(frame)}]}
     (api / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
     return Sample(len(frame), frame[spec["id_field"]].to_numpy(), frame["wijkcode"].unique(),

@@ -112,3 +112,30 @@ def test_compute_engine_is_chosen_in_the_config(tmp_path):
     assert "rekenen.motor is 'spark' maar moet een van ['lokaal', 'dask'] zijn" in message
     assert "rekenen.partities is '0' maar moet een positief geheel getal zijn" in message
     assert "onbekende sleutel 'rekenen.kernen'" in message
+
+
+def test_gebied_covers_several_gemeenten_or_all(tmp_path):
+    boundaries = '[gebieden]\nfile = "kaart.gpkg"\n'
+    (tmp_path / "regio.toml").write_text('[gebied]\nnaam = "HLT"\ngemeenten = ["GM0534", "GM0553", "GM1525"]\n'
+                                         + boundaries)
+    gebied = load_config(tmp_path / "regio.toml").gebied
+    assert (gebied.code, gebied.naam, gebied.gemeenten, gebied.is_regio) == (
+        "RG01", "HLT", ("GM0534", "GM0553", "GM1525"), True)
+    (tmp_path / "land.toml").write_text('[gebied]\nnaam = "Nederland"\nalle = true\n' + boundaries)
+    gebied = load_config(tmp_path / "land.toml").gebied
+    assert (gebied.code, gebied.gemeenten, gebied.is_regio) == ("NL01", None, True)
+    assert not load_config(REPO / "data" / "demo.toml").gebied.is_regio
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[gemeente]\ncode = "GM0001"\nnaam = "A"\n[gebied]\nnaam = "B"\nalle = true\n', r"niet beide of geen van beide"),
+    ('[gebied]\nnaam = "B"\ngemeenten = ["GM0534"]\n', r"twee of meer codes GMxxxx.*gebruik je \[gemeente\]"),
+    ('[gebied]\nnaam = "B"\ngemeenten = ["GM0534", "0553"]\n', r"twee of meer codes GMxxxx"),
+    ('[gebied]\nnaam = "B"\ngemeenten = ["GM0534", "GM0534"]\n', r"noemt een gemeente dubbel"),
+    ('[gebied]\nnaam = "B"\n', r"gemeenten = \[.*\] of alle = true"),
+    ('[gebied]\nnaam = "B"\nalle = true\ncode = "GM0001"\n', r"gebied.code is 'GM0001'.*niet BU/WK/GM"),
+])
+def test_a_wrong_gebied_is_explained(tmp_path, text, message):
+    (tmp_path / "fout.toml").write_text(text + '[gebieden]\nfile = "kaart.gpkg"\n')
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path / "fout.toml")
