@@ -70,8 +70,9 @@ def _regio_from_gemeenten(figures: pd.DataFrame, indicator: Indicator, regiocode
     numbers = [c for c in ("teller", "noemer", "records", "ontbrekend", "aantal") if c in figures.columns]
     grouped = gemeenten.groupby("peiljaar")
     regio = grouped[numbers].sum(min_count=1).reset_index()
-    complete = grouped["teller"].count() == gemeenten["gebiedscode"].nunique()
     weighted = formula(indicator.kind).scale is None and "weight" in indicator.terms
+    sides = ["teller", "noemer"] if weighted or formula(indicator.kind).scale is not None else ["teller"]
+    complete = grouped[sides].count().min(axis=1) == gemeenten["gebiedscode"].nunique()
     if weighted:
         with np.errstate(divide="ignore", invalid="ignore"):
             regio["waarde"] = regio["teller"] / regio["noemer"].where(regio["noemer"] != 0)

@@ -11,10 +11,9 @@ import pandas as pd
 
 from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.store import spreadsheet_safe
-from wijkatlas.vocabulary import is_suppressed, latest_peiljaar
+from wijkatlas.vocabulary import LEVELS, is_suppressed, latest_peiljaar
 
 SUPPRESSED = "geheim"
-LEVEL_TITLES = {"buurt": "Buurten", "wijk": "Wijken", "gemeente": "Gemeente"}
 QUALITY_HEADERS = {
     "indicator": "Indicator", "peiljaar": "Peiljaar", "gebiedscode": "Gebiedscode",
     "records_gebruikt": "Records gebruikt", "records_ontbrekend": "Records met ontbrekend veld",
@@ -80,7 +79,7 @@ def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: 
     for variant, folder in (("openbaar", out_dir), ("intern", out_dir / "intern")):
         folder.mkdir(parents=True, exist_ok=True)
         long = products[f"indicatoren_lang_{variant}"]
-        for niveau in LEVEL_TITLES:
+        for niveau in (name for name in LEVELS if (long["niveau"] == name).any()):  # regio: several gemeenten
             table = spreadsheet(long, catalog, niveau)
             quality = products["indicator_kwaliteit"]
             quality = quality[quality["niveau"] == niveau]
@@ -89,7 +88,7 @@ def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: 
             quality = quality[[c for c in QUALITY_HEADERS if c in quality]].rename(columns=QUALITY_HEADERS)
             xlsx = folder / f"indicatoren_{niveau}.xlsx"
             with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
-                spreadsheet_safe(table).to_excel(writer, sheet_name=LEVEL_TITLES[niveau], index=False)
+                spreadsheet_safe(table).to_excel(writer, sheet_name=LEVELS[niveau].title, index=False)
                 spreadsheet_safe(definitions).to_excel(writer, sheet_name="Definities", index=False)
                 spreadsheet_safe(quality).to_excel(writer, sheet_name="Datakwaliteit", index=False)
                 flagged = products[f"signalering_{variant}"]

@@ -125,6 +125,14 @@ def test_api_publishes_the_regio_collection(regio_out):
     assert len(pyogrio.read_dataframe(regio_out / "api" / "openbaar.gpkg", layer="gemeente")) == 3
 
 
+def test_exports_have_a_regio_sheet(regio_out):
+    regio = pd.read_csv(regio_out / "export" / "indicatoren_regio.csv", sep=";", dtype=str)
+    assert regio["Gebiedscode"].tolist() == ["RG01"]
+    public = layer(regio_out, "indicatoren_lang_openbaar")
+    inwoners = public[(public["indicator"] == "inwoners") & (public["niveau"] == "regio")]
+    assert regio.filter(like="Aantal inwoners").iloc[0, 0] == f"{inwoners['waarde'].iloc[-1]:.0f}"
+
+
 def test_site_lists_profiles_per_gemeente_and_profiles_compare_with_the_regio(regio_out):
     site = regio_out / "openbaar"
     index = (site / "index.html").read_text(encoding="utf-8")
