@@ -67,17 +67,17 @@ def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], a
             if absent := [c for c in spec.columns or () if spec.rename.get(c, c) not in frame.columns]:
                 skipped.append(f"collectie {spec.id}: kolom(men) {absent} ontbreken in de bron en worden niet gepubliceerd")
     specs = [spec for spec in specs if spec.id in frames]
-    area = read_layer(store, "regio" if "regio" in present else "gemeente")
+    whole = LEVELS["regio" if "regio" in present else "gemeente"]
+    area = read_layer(store, whole.layer)
     described = [_describe(spec, frames[spec.id], catalog, store, area) for spec in specs]
     for intern, name in ((False, PUBLIC_FILE), (True, INTERN_FILE)):
         chosen = {spec.id: frames[spec.id] for spec in specs if spec.intern == intern}
         if chosen:
             path = write_store(chosen, api_dir / name)
             index_id_fields(path, {spec.id: spec.id_field for spec in specs if spec.intern == intern})
-    whole = area.iloc[0]
     metadata = {
-        "gebiedscode": whole.iloc[0],
-        "gebiedsnaam": whole.iloc[1],
+        "gebiedscode": area[whole.code].iloc[0],
+        "gebiedsnaam": area[whole.naam].iloc[0],
         "collections": described,
     }
     target = api_dir / METADATA_FILE

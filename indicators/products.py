@@ -71,8 +71,9 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
     methods = (rule_texts(catalog.signals, with_minimum=not population(figures, catalog.signals).empty)
                | {"vergelijkbaar": method_text(catalog)})
     products["methoden"] = pd.DataFrame(list(methods.items()), columns=["onderdeel", "tekst"])
-    gebied = store.layer("regio") if store.regiocode else store.layer("gemeente")
-    products["editie"] = pd.DataFrame({"gebiedscode": [str(gebied.iloc[0, 0])], "gebiedsnaam": [str(gebied.iloc[0, 1])],
+    whole = LEVELS[store.levels[-1]]  # the regio, or the one gemeente
+    gebied = store.layer(whole.layer).iloc[0]
+    products["editie"] = pd.DataFrame({"gebiedscode": [str(gebied[whole.code])], "gebiedsnaam": [str(gebied[whole.naam])],
                                        "gemeenten": [len(store.layer("gemeente"))],
                                        "gebouwd_op": [built_at.isoformat(timespec="seconds")]})
     products["indicator_kwaliteit"] = quality(store, catalog, figures, built_at=built_at)

@@ -122,12 +122,12 @@ def _cells(rows: pd.DataFrame, codes: dict[str, list[str]], positions: dict[str,
     values: dict[str, dict] = {}
     hidden: dict[str, dict] = {}
     for (level, year), cells in rows.groupby(["niveau", "peiljaar"]):
-        if level not in codes:
-            shown = cells.set_index("gebiedscode")["waarde"].where(~cells.set_index("gebiedscode")["geheim"])
-            values.setdefault(level, {})[str(year)] = {code: None if pd.isna(v) else float(v)
-                                                       for code, v in shown.items()}
-            continue
         by_code = cells.set_index("gebiedscode")
+        if level not in codes:
+            published = by_code["waarde"].where(~by_code["geheim"])
+            values.setdefault(level, {})[str(year)] = {code: None if pd.isna(v) else float(v)
+                                                       for code, v in published.items()}
+            continue
         shown = by_code["waarde"].where(~by_code["geheim"]).reindex(codes[level])
         values.setdefault(level, {})[str(year)] = [None if pd.isna(v) else float(v) for v in shown]
         reasons = by_code.loc[by_code["geheim"], "status"].map(status_text)
