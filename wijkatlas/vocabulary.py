@@ -53,12 +53,6 @@ class Gebied:
         """Whether the build covers more than one gemeente, with a regio above them."""
         return self.gemeenten is None or len(self.gemeenten) > 1
 
-    def covers(self, gemeentecodes: pd.Series) -> pd.Series:
-        """Whether each ``GMxxxx`` code is one of the gemeenten covered, as a boolean Series."""
-        if self.gemeenten is None:
-            return gemeentecodes.astype("string").str.fullmatch(r"GM\d{4}").fillna(False).astype(bool)
-        return gemeentecodes.isin(self.gemeenten)
-
     def describe(self) -> str:
         """How the build's area is named in messages: "Havenstede (GM9901)", "Duin- en Bollenstreek (3 gemeenten)"."""
         if not self.is_regio:
