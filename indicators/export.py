@@ -79,7 +79,7 @@ def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: 
     for variant, folder in (("openbaar", out_dir), ("intern", out_dir / "intern")):
         folder.mkdir(parents=True, exist_ok=True)
         long = products[f"indicatoren_lang_{variant}"]
-        for niveau in (name for name in LEVELS if (long["niveau"] == name).any()):  # regio: several gemeenten
+        for niveau in (name for name in LEVELS if f"indicatoren_{name}_{variant}" in products):  # the build's levels
             table = spreadsheet(long, catalog, niveau)
             quality = products["indicator_kwaliteit"]
             quality = quality[quality["niveau"] == niveau]
