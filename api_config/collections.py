@@ -8,6 +8,7 @@ from pathlib import Path
 
 from wijkatlas.errors import ConfigError
 from wijkatlas.publication import NEVER_PUBLISHED, is_public_layer
+from wijkatlas.vocabulary import LEVELS
 
 DEFAULT_COLLECTIONS = Path(__file__).with_name("collections.toml")
 KEYS = {"layer", "id_field", "title", "description", "keywords", "columns", "rename", "source", "temporal",
@@ -50,6 +51,8 @@ def load_collections(path: Path = DEFAULT_COLLECTIONS) -> list[CollectionSpec]:
                 raise ConfigError(f"{where}: ontbrekende sleutel(s) {sorted(missing)}")
             if "indicators" not in entry and "columns" not in entry:
                 raise ConfigError(f"{where}: geef 'columns' of 'indicators'")
+            if "level" in entry and entry["level"] not in LEVELS:
+                raise ConfigError(f"{where}: level {entry['level']!r} is geen niveau; kies uit {list(LEVELS)}")
             if intern != entry["layer"].endswith("_intern"):
                 raise ConfigError(f"{where}: laag {entry['layer']!r} hoort niet in [{section}]")
             if entry["layer"] in NEVER_PUBLISHED or not (intern or is_public_layer(entry["layer"])):

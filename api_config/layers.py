@@ -25,7 +25,7 @@ from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.publication import RECORD_POLICIES, public_records
 from wijkatlas.settings import WGS84_CRS
 from wijkatlas.store import layer_names, read_layer, write_store
-from wijkatlas.vocabulary import LEVELS
+from wijkatlas.vocabulary import LEVELS, present_levels
 
 PUBLIC_FILE = "openbaar.gpkg"
 #: the time field of the indicator collections: whole years
@@ -54,8 +54,8 @@ def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], a
         The metadata file, and a Dutch line per collection left out.
     """
     present = layer_names(store)
-    absent = [name for name, level in LEVELS.items() if level.layer not in present]
-    specs = [spec for spec in specs if not any(spec.layer.startswith(f"indicatoren_{name}_") for name in absent)]
+    levels = present_levels(present)
+    specs = [spec for spec in specs if not spec.level or spec.level in levels]
     frames, skipped = {}, []
     for spec in specs:
         frame = published_frame(store, spec) if spec.layer in present else None
@@ -113,7 +113,8 @@ def _time_series(store: Path, spec: CollectionSpec) -> gpd.GeoDataFrame | None:
     rows = long[chosen & (long["niveau"] == spec.level)]
     if rows.empty:
         return None
-    code = f"{spec.level}code"
+    level = LEVELS[spec.level]
+    code = level.code
     wide = rows.pivot_table(index=["gebiedscode", "peiljaar"], columns="indicator", values="waarde",
                             aggfunc="first", dropna=False)
     status = rows.pivot_table(index=["gebiedscode", "peiljaar"], columns="indicator", values="status",
@@ -121,8 +122,8 @@ def _time_series(store: Path, spec: CollectionSpec) -> gpd.GeoDataFrame | None:
     table = wide.join(status).reset_index().rename(columns={"gebiedscode": code})
     table.columns.name = None
     table.insert(0, spec.id_field, table[code] + "-" + table["peiljaar"].astype(str))
-    areas = read_layer(store, f"{spec.level}en")[[code, f"{spec.level}naam", "geometry"]]
-    return areas.merge(table, on=code, how="inner")[[spec.id_field, code, f"{spec.level}naam",
+    areas = read_layer(store, level.layer)[[code, level.naam, "geometry"]]
+    return areas.merge(table, on=code, how="inner")[[spec.id_field, code, level.naam,
                                                       *table.columns.drop([spec.id_field, code]), "geometry"]]
 
 

@@ -199,6 +199,11 @@ class Indicator:
     reference: Reference | None = None
 
     @property
+    def weighted(self) -> bool:
+        """Whether it is a figure as published (CBS's mean or share) weighted by a count: numerator = value × weight."""
+        return FORMULAS[self.kind].scale is None and "weight" in self.terms
+
+    @property
     def licence(self) -> str:
         """The most demanding licence of its sources (attribution required if any source requires it)."""
         licences = {s.licence for s in self.sources}

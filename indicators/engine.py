@@ -70,7 +70,7 @@ def _regio_from_gemeenten(figures: pd.DataFrame, indicator: Indicator, regiocode
     numbers = [c for c in ("teller", "noemer", "records", "ontbrekend", "aantal") if c in figures.columns]
     grouped = gemeenten.groupby("peiljaar")
     regio = grouped[numbers].sum(min_count=1).reset_index()
-    weighted = formula(indicator.kind).scale is None and "weight" in indicator.terms
+    weighted = indicator.weighted
     sides = ["teller", "noemer"] if weighted or formula(indicator.kind).scale is not None else ["teller"]
     complete = grouped[sides].count().min(axis=1) == gemeenten["gebiedscode"].nunique()
     if weighted:
@@ -126,7 +126,7 @@ def _term_figures(store: Datapakhuis, catalog: Catalog, indicator: Indicator, co
     numerator = evaluate(store, catalog, terms.get("numerator") or terms["value"], computed=computed)
     denominator = DENOMINATORS[formula(indicator.kind).denominator](store, catalog, indicator, numerator, computed)
     figures = _join(numerator, denominator)
-    if formula(indicator.kind).scale is None and "weight" in terms:  # a CBS figure weighted by a count
+    if indicator.weighted:
         figures["waarde"] = figures["teller"]
         figures["teller"] = figures["teller"] * figures["noemer"]
     else:

@@ -123,14 +123,15 @@ class Profiles:
         buurten_of = long[long["niveau"] == "buurt"].drop_duplicates("gebiedscode")
         pages = {}
         for (niveau, code), rows in long[long["niveau"].isin(LEVEL_TITLES)].groupby(["niveau", "gebiedscode"]):
-            themes = self._themes(rows, definitions, quality, targets, _own(gemeente, f"GM{code[2:6]}"), years,
+            gemeentecode = f"GM{code[2:6]}"
+            themes = self._themes(rows, definitions, quality, targets, _own(gemeente, gemeentecode), years,
                                   niveau, code)
             children = (buurten_of[buurten_of["gebiedscode"].str[2:8] == code[2:8]][["gebiedscode", "gebiedsnaam"]]
                         .itertuples(index=False) if niveau == "wijk" else [])
             wijkcode = "WK" + code[2:8]
             pages[code] = TEMPLATES.get_template("profiel.html").render(
                 **context, titel=LEVEL_TITLES[niveau], niveau=niveau, naam=rows["gebiedsnaam"].iloc[0], code=code,
-                gemeentenaam=gemeentenamen.get(f"GM{code[2:6]}", f"GM{code[2:6]}"),
+                gemeentenaam=gemeentenamen.get(gemeentecode, gemeentecode),
                 wijk=(wijkcode, long.loc[long["gebiedscode"] == wijkcode, "gebiedsnaam"].iloc[0])
                 if niveau == "buurt" and (long["gebiedscode"] == wijkcode).any() else None,
                 buurten=list(children), themes=themes,

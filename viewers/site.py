@@ -160,8 +160,8 @@ def _copy_downloads(context: _Context, folder: Path) -> list[Path]:
 def _areas_per_gemeente(atlas: Atlas) -> list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]:
     """Per gemeente its name and its wijken's and buurten's codes and names (a regio lists several gemeenten)."""
     areas = {level: atlas.areas(level)[[LEVELS[level].code, LEVELS[level].naam]] for level in ("wijk", "buurt")}
-    return [(naam, *(list(frame[frame.iloc[:, 0].str[2:6] == code[2:]].itertuples(index=False))
-                     for frame in areas.values()))
+    return [(naam, *(list(frame[frame[LEVELS[level].code].str[2:6] == code[2:]].itertuples(index=False))
+                     for level, frame in areas.items()))
             for code, naam in atlas.gemeentenamen().items()]
 
 

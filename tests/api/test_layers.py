@@ -115,6 +115,7 @@ def test_the_openapi_document_is_self_contained(demo_out):
     ('layer = "bomen"', "losse records die volgens het publicatiebeleid"),
     ('layer = "indicatoren_buurt_intern"', "hoort niet in"),
     ('kleur = "rood"', "onbekende sleutel"),
+    ('level = "provincie"', "level 'provincie' is geen niveau"),
 ])
 def test_a_collection_file_that_would_leak_is_refused(tmp_path, change, message):
     path = tmp_path / "collections.toml"

@@ -81,15 +81,13 @@ def generate_demo(data_dir: Path, *, seed: int = DEMO_SEED, round_counts: bool =
     write_layer(kavel_geometry, path, "kavels")
     written["kavels_geometrie"] = path
     path = data_dir / "registraties" / "kavels.xlsx"
-    with pd.ExcelWriter(path, engine="openpyxl", date_format="DD-MM-YYYY", datetime_format="DD-MM-YYYY") as xlsx:
-        kavel_admin.to_excel(xlsx, sheet_name="Kavels", index=False)
+    write_sheet(kavel_admin, path, "Kavels")
     written["kavels_administratie"] = path
 
     meldingen, found = generate_meldingen(rng, vbo)
     defects += found
     path = data_dir / "registraties" / "meldingen.geojson"
-    path.unlink(missing_ok=True)
-    meldingen.to_file(path, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=7)
+    write_geojson(meldingen, path)
     written["meldingen"] = path
 
     path = data_dir / "raster" / "groen_10m.tif"
@@ -123,6 +121,18 @@ def write_layer(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+
+
+def write_sheet(table: pd.DataFrame, path: Path, sheet: str) -> None:
+    """``table`` as the one sheet of a new workbook, dates as Dutch Excel shows them."""
+    with pd.ExcelWriter(path, engine="openpyxl", date_format="DD-MM-YYYY", datetime_format="DD-MM-YYYY") as xlsx:
+        table.to_excel(xlsx, sheet_name=sheet, index=False)
+
+
+def write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """``frame`` as a new GeoJSON file in lon/lat to 7 decimals, as web portals export it."""
+    path.unlink(missing_ok=True)
+    frame.to_file(path, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=7)
 
 
 def write_wijkbuurtkaart(towns: list[Town], kerncijfers_2024: pd.DataFrame, path: Path) -> None:

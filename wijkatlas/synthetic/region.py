@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 
 from wijkatlas.settings import KERNCIJFERS_TABLES
-from wijkatlas.synthetic import DEMO_PEILJAREN, integral_table, write_csv, write_layer, write_wijkbuurtkaart
+from wijkatlas.synthetic import (
+    DEMO_PEILJAREN,
+    integral_table,
+    write_csv,
+    write_geojson,
+    write_layer,
+    write_sheet,
+    write_wijkbuurtkaart,
+)
 from wijkatlas.synthetic.bag import generate_verblijfsobjecten
 from wijkatlas.synthetic.kerncijfers import generate_kerncijfers, load_properties
 from wijkatlas.synthetic.registrations import generate_kavels, generate_meldingen, generate_sportaanbieders
@@ -55,15 +63,10 @@ def generate_region(data_dir: Path, *, seed: int = 534, round_counts: bool = Fal
         admins.append(_numbered(admin, "Kavelnummer", town.gemeentecode))
     write_layer(gpd.GeoDataFrame(pd.concat(geometries, ignore_index=True), crs=geometries[0].crs),
                 data_dir / "registraties" / "kavels.gpkg", "kavels")
-    with pd.ExcelWriter(data_dir / "registraties" / "kavels.xlsx", engine="openpyxl", date_format="DD-MM-YYYY",
-                        datetime_format="DD-MM-YYYY") as xlsx:
-        pd.concat(admins, ignore_index=True).to_excel(xlsx, sheet_name="Kavels", index=False)
+    write_sheet(pd.concat(admins, ignore_index=True), data_dir / "registraties" / "kavels.xlsx", "Kavels")
     meldingen = pd.concat([_numbered(generate_meldingen(rng, town_vbo, n=1500)[0], "id", town.gemeentecode)
                            for town, town_vbo in zip(towns, vbos, strict=True)], ignore_index=True)
-    path = data_dir / "registraties" / "meldingen.geojson"
-    path.unlink(missing_ok=True)
-    gpd.GeoDataFrame(meldingen).to_file(path, driver="GeoJSON", engine="pyogrio",
-                                                          COORDINATE_PRECISION=7)
+    write_geojson(gpd.GeoDataFrame(meldingen), data_dir / "registraties" / "meldingen.geojson")
     config = data_dir / "regio.toml"
     config.write_text(_config(), encoding="utf-8")
     return config
