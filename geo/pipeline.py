@@ -6,7 +6,6 @@ Returns the layers of the datapakhuis; writing them is the caller's job.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from wijkatlas.geo.kerncijfers import LONG_COLUMNS, load_kerncijfers
 from wijkatlas.geo.raster import zonal_statistics
 from wijkatlas.geo.registrations import RegistrationSpec, load_registration
 from wijkatlas.geo.texts import load_texts
+from wijkatlas.stages import StageLog
 from wijkatlas.vocabulary import Gebied
 
 
@@ -65,7 +65,6 @@ class Sources:
     texts: Path | None
 
 
-Progress = Callable[[str], None]
 Assign = Callable[[gpd.GeoDataFrame, gpd.GeoDataFrame], gpd.GeoDataFrame]
 
 
@@ -82,12 +81,13 @@ class SourceOutcome:
     afgekeurd: int
 
 
-def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
+def build_layers(sources: Sources, *, log: StageLog | None = None,
                  assign: Assign = assign_to_buurt) -> dict[str, pd.DataFrame]:
     """Load, validate and assign every source named in ``sources``.
 
     ``assign`` is :func:`wijkatlas.geo.assign.assign_to_buurt` or an equivalent that runs
-    partitioned (:func:`wijkatlas.geo.partitioned.assign_partitioned`).
+    partitioned (:func:`wijkatlas.geo.partitioned.assign_partitioned`); ``log`` reports (and may
+    measure) each stage.
 
     Returns
     -------
@@ -99,33 +99,33 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
         its reason), ``bronnen`` (file, checksum and modification time per source) and
         ``waarschuwingen`` (bron, melding: what was repaired or looks wrong but was kept).
     """
-    timer = _Timer(progress)
+    log = log or StageLog()
     warnings: list[tuple[str, str]] = []
 
     def warn(bron: str, lines: tuple[str, ...] | list[str]) -> None:
         for line in lines:
             warnings.append((bron, line))
-            timer.note(f"let op: {line}")
+            log.note(f"let op: {line}")
 
     outcomes: list[SourceOutcome] = []
     rejected: list[pd.DataFrame] = []
     files: list[tuple[str, Path]] = []
 
-    with timer("Gebiedsindeling laden"):
+    with log("Gebiedsindeling laden"):
         gebieden = load_gebieden(sources.gebieden, gemeenten=sources.gebied.gemeenten)
         files += [("gebieden", boundary.file) for boundary in sources.gebieden]
     derived = f" (afgeleid uit de buurtcodes: {', '.join(gebieden.afgeleid)})" if gebieden.afgeleid else ""
     gemeenten = f"{len(gebieden.gemeente)} gemeenten, " if sources.gebied.is_regio else ""
-    timer.note(f"{gemeenten}{len(gebieden.wijken)} wijken, {len(gebieden.buurten)} buurten{derived}")
+    log.note(f"{gemeenten}{len(gebieden.wijken)} wijken, {len(gebieden.buurten)} buurten{derived}")
 
     if sources.kerncijfers:
-        with timer("CBS kerncijfers laden"):
+        with log("CBS kerncijfers laden"):
             kerncijfers, outcome, kerncijfers_rejected = _kerncijfers(sources, gebieden)
             outcomes.append(outcome)
             rejected.append(kerncijfers_rejected)
             files += [(f"kerncijfers_{k.peiljaar}", k.file) for k in sources.kerncijfers]
         levels = ", ".join(sorted(set(kerncijfers["soort_regio"])))
-        timer.note(f"{outcome.toegewezen} rijen van {len(sources.kerncijfers)} peiljaren (niveaus: {levels})")
+        log.note(f"{outcome.toegewezen} rijen van {len(sources.kerncijfers)} peiljaren (niveaus: {levels})")
         unknown = kerncijfers_rejected.loc[kerncijfers_rejected["reden_code"] == "gebied_onbekend", "id"]
         if len(unknown):
             codes = sorted(set(unknown.dropna()))
@@ -134,7 +134,7 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
                                  "als buiten de gemeente. Zijn grenzen en kerncijfers van hetzelfde jaar?"])
     else:
         kerncijfers = pd.DataFrame({column: pd.Series(dtype="object") for column in LONG_COLUMNS})
-        timer.note("geen kerncijfers opgegeven: indicatoren uit CBS-cijfers worden niet berekend")
+        log.note("geen kerncijfers opgegeven: indicatoren uit CBS-cijfers worden niet berekend")
     own_name = {} if sources.gebied.is_regio else {sources.gebied.code: sources.gebied.naam}
     gebieden = gebieden.with_names(_area_names(kerncijfers) | own_name)
     gebieden, control = cbs_areas(gebieden, kerncijfers)
@@ -150,7 +150,7 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
     }
     verblijfsobjecten = None
     if sources.bag is not None:
-        with timer("BAG verblijfsobjecten laden en toewijzen"):
+        with log("BAG verblijfsobjecten laden en toewijzen"):
             bag = load_verblijfsobjecten(sources.bag, layer=sources.bag_layer)
             refuse_if_mostly_rejected(bag, source=str(sources.bag))
             verblijfsobjecten = bag.records
@@ -159,13 +159,13 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
                                      layers["bag_verblijfsobjecten"]))
             rejected.append(bag.rejected)
             files.append(("bag_verblijfsobjecten", sources.bag))
-        timer.note(_summary(outcomes[-1]))
+        log.note(_summary(outcomes[-1]))
         warn("bag_verblijfsobjecten", [*bag.warnings, *_outside_warning(outcomes[-1])])
     else:
-        timer.note("geen BAG opgegeven: indicatoren uit de BAG worden niet berekend")
+        log.note("geen BAG opgegeven: indicatoren uit de BAG worden niet berekend")
 
     for spec in sources.registrations:
-        with timer(f"Registratie '{spec.name}' laden en toewijzen"):
+        with log(f"Registratie '{spec.name}' laden en toewijzen"):
             loaded = load_registration(spec, verblijfsobjecten=verblijfsobjecten)
             refuse_if_mostly_rejected(loaded, source=str(spec.file))
             layers[spec.name] = assign(loaded.records, gebieden.buurten)
@@ -174,11 +174,11 @@ def build_layers(sources: Sources, *, progress: Progress = lambda message: None,
             files.append((spec.name, spec.file))
             if spec.geometry is not None:
                 files.append((f"{spec.name}_geometrie", spec.geometry.file))
-        timer.note(_summary(outcomes[-1]))
+        log.note(_summary(outcomes[-1]))
         warn(spec.name, [*loaded.warnings, *_outside_warning(outcomes[-1])])
 
     for raster in sources.rasters:
-        with timer(f"Raster '{raster.name}': zonale statistiek per buurt"):
+        with log(f"Raster '{raster.name}': zonale statistiek per buurt"):
             layers[f"raster_{raster.name}"] = zonal_statistics(raster.file, gebieden.buurten, code="buurtcode")
             files.append((f"raster_{raster.name}", raster.file))
 
@@ -256,27 +256,3 @@ def _source_files(files: list[tuple[str, Path]]) -> pd.DataFrame:
             "gewijzigd": datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(tzinfo=None),
         })
     return pd.DataFrame(rows)
-
-
-class _Timer:
-    """Reports each step with its duration through ``progress``."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.started = 0.0
-        self.title = ""
-
-    def __call__(self, title: str) -> _Timer:
-        self.title = title
-        return self
-
-    def __enter__(self) -> None:
-        self.started = time.perf_counter()
-        self.progress(f"… {self.title}")
-
-    def __exit__(self, *exc: object) -> None:
-        if exc[0] is None:
-            self.progress(f"  klaar in {time.perf_counter() - self.started:.1f} s")
-
-    def note(self, message: str) -> None:
-        self.progress(f"  {message}")

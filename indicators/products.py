@@ -20,6 +20,7 @@ from wijkatlas.indicators.formulas import is_total
 from wijkatlas.indicators.signals import population, rule_texts, signals, target_table
 from wijkatlas.indicators.similar import method_text, similar_areas
 from wijkatlas.indicators.terms import Datapakhuis
+from wijkatlas.stages import StageLog
 from wijkatlas.vocabulary import LEVELS, latest_peiljaar
 
 LONG_COLUMNS = ["indicator", "peiljaar", "niveau", "gebiedscode", "gebiedsnaam", "waarde", "status",
@@ -28,8 +29,8 @@ LONG_COLUMNS = ["indicator", "peiljaar", "niveau", "gebiedscode", "gebiedsnaam",
 
 
 def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
-                   workers: int = 1) -> dict[str, pd.DataFrame]:
-    """Every indicator layer of the datapakhuis.
+                   workers: int = 1, log: StageLog | None = None) -> dict[str, pd.DataFrame]:
+    """Every indicator layer of the datapakhuis; ``log`` reports (and may measure) computing, protecting, comparing.
 
     Returns
     -------
@@ -45,10 +46,21 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
         with their reasons), ``methoden`` (the rules of signalering and similar areas in words) and
         ``editie`` (what the build covers and when it was made).
     """
-    available = availability(store, catalog)
-    figures = compute_indicators(store, catalog, available)
-    years = sorted(figures["peiljaar"].unique().tolist())
-    public = protect(figures, basis_figures(store, catalog, years), catalog, store.areas, workers=workers)
+    log = log or StageLog()
+    with log("Indicatoren berekenen"):
+        available = availability(store, catalog)
+        figures = compute_indicators(store, catalog, available)
+        years = sorted(figures["peiljaar"].unique().tolist())
+        basis = basis_figures(store, catalog, years)
+    with log("Geheimhouding"):
+        public = protect(figures, basis, catalog, store.areas, workers=workers)
+    with log("Vergelijken, signaleren en kwaliteit"):
+        return _products(store, catalog, figures, public, available, built_at)
+
+
+def _products(store: Datapakhuis, catalog: Catalog, figures: pd.DataFrame, public: pd.DataFrame,
+              available: Availability, built_at: datetime) -> dict[str, pd.DataFrame]:
+    """The layers of :func:`build_products` from the computed and the protected figures."""
     names = store.areas.set_index(["niveau", "gebiedscode"])["gebiedsnaam"]
     totals = {i.id for i in catalog.indicators.values() if is_total(i.kind, additive=i.additive)}
     products: dict[str, pd.DataFrame] = {}

@@ -41,6 +41,8 @@ from wijkatlas.vocabulary import is_suppressed
 SCHEMES = {"kwantielen": "Quantiles", "natuurlijke grenzen": "FisherJenks", "gelijke intervallen": "EqualInterval"}
 DEFAULT_SCHEME = "kwantielen"
 CLASSES = 5
+#: natural breaks of more values are found on this many of their quantiles (the same breaks every build)
+NATURAL_BREAKS_SAMPLE = 2_000
 #: the levels a map shows, as its layer control names them
 LEVELS = {level: VOCABULARY_LEVELS[level].title for level in ("wijk", "buurt")}
 #: Outline of an area with a signal (Okabe-Ito vermillion), and of the areas it is compared with.
@@ -61,8 +63,11 @@ def classify(values: pd.Series, scheme: str, k: int = CLASSES) -> list[float]:
     k = max(1, min(k, len(distinct)))
     if k < 3:
         return [float(b) for b in distinct[-k:]]
+    if SCHEMES[scheme] == "FisherJenks" and len(present) > NATURAL_BREAKS_SAMPLE:
+        # the exact method grows with the square of the values (the country's buurten); evenly spaced
+        # quantiles keep the distribution, its minimum and maximum, and give reproducible classes
+        present = np.quantile(present, np.linspace(0, 1, NATURAL_BREAKS_SAMPLE))
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Numba not installed")
         warnings.filterwarnings("ignore", message="Not enough unique values")  # ties: fewer classes
         classes = mapclassify.classify(present, SCHEMES[scheme], k=k)
     return [float(b) for b in classes.bins]

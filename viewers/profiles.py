@@ -22,7 +22,7 @@ from wijkatlas.indicators.profile import LEVEL_OF_PREFIX, format_number
 from wijkatlas.viewers.data import Atlas
 from wijkatlas.viewers.pdf import print_pdfs
 from wijkatlas.viewers.templating import TEMPLATES, sources_table
-from wijkatlas.vocabulary import is_suppressed, latest_peiljaar
+from wijkatlas.vocabulary import is_suppressed
 
 LINE_COLOURS = {"gebied": "#0072B2", "gemeente": "#B35806", "streefwaarde": "#D55E00"}
 CHART_WIDTH, CHART_HEIGHT = 250, 110
@@ -103,13 +103,9 @@ class Profiles:
         atlas = self.atlas
         long = atlas.long()
         definitions = atlas.definitions()
-        quality = atlas.quality().set_index(["niveau", "gebiedscode", "indicator", "peiljaar"]).sort_index()
-        signals, similar, texts = atlas.signals(), atlas.similar(), atlas.texts()
-        targets = atlas.targets().set_index(["niveau", "gebiedscode", "indicator"])
+        indicators = list(definitions.reset_index().to_dict("records"))
         years = sorted(long["peiljaar"].unique().tolist())
         methods = atlas.methods()
-        gemeente = long[long["niveau"] == "gemeente"].pivot_table(index=["gebiedscode", "indicator"],
-                                                                  columns="peiljaar", values="waarde")
         gemeentenamen, regio = atlas.gemeentenamen(), atlas.regio()
         context = {
             "regionaam": regio[1] if regio else "", "editie": atlas.edition().strftime("%d-%m-%Y"),
@@ -120,23 +116,28 @@ class Profiles:
             "bronnen": sources_table(atlas.sources()),
             "attributions": "; ".join(sorted({a for text in definitions["bronvermelding"] for a in text.split("; ")})),
         }
-        buurten_of = long[long["niveau"] == "buurt"].drop_duplicates("gebiedscode")
+        shown = long[long["niveau"].isin(LEVEL_TITLES)]
+        shown = shown.assign(geheim=is_suppressed(shown["status"]))
+        quality = _by_area(atlas.quality().merge(shown[["niveau", "gebiedscode"]].drop_duplicates()), by_year=True)
+        targets = _by_area(atlas.targets(), by_year=False)
+        signals, similar = _by_code(atlas.signals()), _by_code(atlas.similar())
+        gemeente_series = {code: _values(rows) for code, rows in long[long["niveau"] == "gemeente"].groupby("gebiedscode")}
+        names = dict(zip(long["gebiedscode"], long["gebiedsnaam"], strict=True))
+        buurten = shown[shown["niveau"] == "buurt"].drop_duplicates("gebiedscode")
+        buurten_of = {wijk: list(rows[["gebiedscode", "gebiedsnaam"]].itertuples(index=False))
+                      for wijk, rows in buurten.groupby("WK" + buurten["gebiedscode"].str[2:8])}
+        texts = atlas.texts()
         pages = {}
-        for (niveau, code), rows in long[long["niveau"].isin(LEVEL_TITLES)].groupby(["niveau", "gebiedscode"]):
-            gemeentecode = f"GM{code[2:6]}"
-            themes = self._themes(rows, definitions, quality, targets, _own(gemeente, gemeentecode), years,
-                                  niveau, code)
-            children = (buurten_of[buurten_of["gebiedscode"].str[2:8] == code[2:8]][["gebiedscode", "gebiedsnaam"]]
-                        .itertuples(index=False) if niveau == "wijk" else [])
-            wijkcode = "WK" + code[2:8]
+        for (niveau, code), rows in shown.groupby(["niveau", "gebiedscode"]):
+            gemeentecode, wijkcode = f"GM{code[2:6]}", "WK" + code[2:8]
+            themes = self._themes(rows, indicators, quality.get((niveau, code), {}), targets.get((niveau, code), {}),
+                                  gemeente_series.get(gemeentecode, {}), years)
             pages[code] = TEMPLATES.get_template("profiel.html").render(
                 **context, titel=LEVEL_TITLES[niveau], niveau=niveau, naam=rows["gebiedsnaam"].iloc[0], code=code,
                 gemeentenaam=gemeentenamen.get(gemeentecode, gemeentecode),
-                wijk=(wijkcode, long.loc[long["gebiedscode"] == wijkcode, "gebiedsnaam"].iloc[0])
-                if niveau == "buurt" and (long["gebiedscode"] == wijkcode).any() else None,
-                buurten=list(children), themes=themes,
-                signalen=signals[signals["gebiedscode"] == code].to_dict("records"),
-                vergelijkbaar=similar[similar["gebiedscode"] == code].to_dict("records"),
+                wijk=(wijkcode, names[wijkcode]) if niveau == "buurt" and wijkcode in names else None,
+                buurten=buurten_of.get(code, []) if niveau == "wijk" else [], themes=themes,
+                signalen=signals.get(code, []), vergelijkbaar=similar.get(code, []),
                 toelichting=MARKDOWN.render(texts[code])
                 if code in texts else "", pdf=profile_page_name(code, "pdf") if with_pdf else "")
         return pages
@@ -156,21 +157,21 @@ class Profiles:
                                   f"editie {edition} · {scope}"
             return [pdf.replace(folder / pdf.name) for pdf in print_pdfs(printable)]
 
-    def _themes(self, rows: pd.DataFrame, definitions: pd.DataFrame, quality: pd.DataFrame, targets: pd.DataFrame,
-                gemeente: pd.DataFrame, years: list[int], niveau: str, code: str) -> list[tuple[str, list[dict]]]:
-        series = rows.pivot_table(index="indicator", columns="peiljaar", values="waarde", dropna=False)
-        latest = latest_peiljaar(rows).set_index("indicator")
-        latest["geheim"] = is_suppressed(latest["status"])
+    def _themes(self, rows: pd.DataFrame, indicators: list[dict], quality: dict, targets: dict,
+                gemeente: dict[tuple[str, int], float], years: list[int]) -> list[tuple[str, list[dict]]]:
+        """The area's indicators per theme, each with its figures, chart, definition and quality."""
+        series = _values(rows)
+        latest = {row["indicator"]: row for row in rows.sort_values("peiljaar").to_dict("records")}
         themes: dict[str, list[dict]] = {}
-        for indicator, definition in definitions.iterrows():
-            if indicator not in latest.index:
+        for definition in indicators:
+            indicator = definition["indicator"]
+            if indicator not in latest:
                 continue
-            row = latest.loc[indicator]
+            row = latest[indicator]
             unit, secret = definition["eenheid"], bool(row["geheim"])
-            target = targets.loc[(niveau, code, indicator)] if (niveau, code, indicator) in targets.index else None
-            area_series = [None if secret else series.loc[indicator].get(y) for y in years]
-            gemeente_series = [gemeente.loc[indicator].get(y) if indicator in gemeente.index else None for y in years]
-            mark_key = (niveau, code, indicator, row["peiljaar"])
+            target = targets.get(indicator)
+            area_series = [None if secret else series.get((indicator, y)) for y in years]
+            gemeente_series = [gemeente.get((indicator, y)) for y in years]
             themes.setdefault(definition["thema"], []).append({
                 "id": indicator, "titel": definition["titel"], "eenheid": unit, "peiljaar": int(row["peiljaar"]),
                 "geheim": status_text(row["status"]) if secret else "",
@@ -188,19 +189,34 @@ class Profiles:
                 "eigenaar": definition["eigenaar"], "broneigenaren": definition.get("broneigenaren", ""),
                 "terugmelden": definition.get("terugmelden", ""),
                 "geheimhouding_regel": definition["geheimhouding_regel"],
-                "kwaliteit": quality_text(quality.loc[mark_key] if mark_key in quality.index else None),
+                "kwaliteit": quality_text(quality.get((indicator, row["peiljaar"]))),
             })
         return list(themes.items())
 
 
-def _own(gemeenten: pd.DataFrame, gemeentecode: str) -> pd.DataFrame:
-    """The series of one gemeente (indicator × peiljaar) from those of every gemeente."""
-    if gemeentecode not in gemeenten.index.get_level_values("gebiedscode"):
-        return gemeenten.iloc[:0].droplevel("gebiedscode")
-    return gemeenten.xs(gemeentecode, level="gebiedscode")
+def _values(rows: pd.DataFrame) -> dict[tuple[str, int], float]:
+    """(indicator, peiljaar) -> waarde of one area's figures."""
+    return dict(zip(zip(rows["indicator"], rows["peiljaar"], strict=True), rows["waarde"], strict=True))
 
 
-def quality_text(mark: pd.Series | None) -> str:
+def _by_area(table: pd.DataFrame, *, by_year: bool) -> dict[tuple[str, str], dict]:
+    """(niveau, gebiedscode) -> {indicator, or (indicator, peiljaar) ``by_year``: its row as a dict}."""
+    found: dict[tuple[str, str], dict] = {}
+    for row in table.to_dict("records"):
+        key = (row["indicator"], row["peiljaar"]) if by_year else row["indicator"]
+        found.setdefault((row["niveau"], row["gebiedscode"]), {})[key] = row
+    return found
+
+
+def _by_code(table: pd.DataFrame) -> dict[str, list[dict]]:
+    """gebiedscode -> its rows as dicts, in table order."""
+    found: dict[str, list[dict]] = {}
+    for row in table.to_dict("records"):
+        found.setdefault(row["gebiedscode"], []).append(row)
+    return found
+
+
+def quality_text(mark: dict | None) -> str:
     """Data quality of one figure in a sentence: records used and missing, and its source's state."""
     if mark is None:
         return "onbekend"

@@ -20,7 +20,6 @@ per second and peak memory (RSS, sampled) per stage, and the speed-up.
 from __future__ import annotations
 
 import multiprocessing
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -32,59 +31,12 @@ import pandas as pd
 
 from wijkatlas.errors import WijkatlasError
 from wijkatlas.geo.bag import is_woning
+from wijkatlas.stages import Stage, StageMeter
 
 LEVEL_COLUMNS = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode"}
 LEVELS = tuple(LEVEL_COLUMNS)
-RSS_SAMPLE_S = 0.01
 #: The BAG columns the catalog's terms select and sum on.
 ATTRIBUTE_COLUMNS = ["oppervlakte", "status", "gebruiksdoel", "bouwjaar"]
-
-
-class StageMeter:
-    """Wall time, records and peak resident memory (sampled from /proc) per named stage.
-
-    A stage may be entered many times (once per batch); its time and records add
-    up and its peak is the highest memory seen while it ran.
-    """
-
-    def __init__(self) -> None:
-        self.stages: dict[str, Stage] = {}
-
-    def measure(self, name: str, records: int, work: Callable):
-        """Run ``work``, adding its time and peak memory to stage ``name``; returns its result."""
-        stage = self.stages.setdefault(name, Stage(name, 0.0, 0, 0))
-        running = threading.Event()
-        sampler = threading.Thread(target=self._sample, args=(stage, running), daemon=True)
-        sampler.start()
-        started = time.perf_counter()
-        try:
-            return work()
-        finally:
-            stage.seconds += time.perf_counter() - started
-            stage.records += records
-            running.set()
-            sampler.join()
-            stage.peak_bytes = max(stage.peak_bytes, _rss_bytes())
-
-    @staticmethod
-    def _sample(stage: Stage, done: threading.Event) -> None:
-        while not done.is_set():
-            stage.peak_bytes = max(stage.peak_bytes, _rss_bytes())
-            done.wait(RSS_SAMPLE_S)
-
-
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * 4096
-
-
-@dataclass
-class Stage:
-    """Time, peak memory and records of one stage of a path."""
-    name: str
-    seconds: float
-    records: int
-    peak_bytes: int
 
 
 @dataclass

@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 import traceback
 from collections.abc import Sequence
 from datetime import datetime
@@ -180,48 +179,14 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _build(config_path: Path, out: Path) -> int:
-    from wijkatlas.api_config.collections import load_collections
-    from wijkatlas.api_config.layers import write_api_data
-    from wijkatlas.compute import open_engine
-    from wijkatlas.config import load_config
-    from wijkatlas.geo.pipeline import build_layers
-    from wijkatlas.indicators.catalog import load_catalog
-    from wijkatlas.indicators.export import write_exports
-    from wijkatlas.indicators.products import build_products
-    from wijkatlas.indicators.terms import Datapakhuis
-    from wijkatlas.outputs import recover, staged_outputs
-    from wijkatlas.store import spreadsheet_safe, write_store
-    from wijkatlas.viewers.site import write_site
+    from wijkatlas.build import build
+    from wijkatlas.stages import StageLog
 
-    def progress(message: str) -> None:
-        print(message, file=sys.stderr)
-
-    config = load_config(config_path)
-    catalog = load_catalog(config.catalog, config.local_catalog)
-    for line in recover(out) if out.is_dir() else []:
-        progress(line)
-    progress(f"Datapakhuis bouwen voor {config.gebied.describe()} uit {config_path}"
-             f" (rekenmotor: {config.compute.engine})")
-    with open_engine(config.compute) as engine:
-        layers = build_layers(config, progress=progress, assign=engine.assign)
-        progress(f"… {len(catalog.indicators)} indicatoren berekenen (peiljaar registraties en BAG: {config.peiljaar})")
-        started = time.perf_counter()
-        store_view = Datapakhuis(layers, config.peiljaar, add_up=engine.add_up)
-        # disclosure control forks its workers: not beside a dask client's threads
-        workers = config.compute.workers if config.compute.engine == "lokaal" else 1
-        products = build_products(store_view, catalog, built_at=datetime.now(), workers=workers)
-        progress(f"  klaar in {time.perf_counter() - started:.1f} s")
-    with staged_outputs(out) as staging:  # every output changes together, or none does
-        store = write_store(layers | products, staging / settings.STORE_NAME)
-        for name in ("reconciliatie", "afgekeurd"):
-            spreadsheet_safe(layers[name]).to_csv(staging / f"{name}.csv", sep=";", index=False,
-                                                  encoding="utf-8-sig")
-        write_exports(products, catalog, staging / "export")
-        _, left_out = write_api_data(store, catalog, load_collections(), staging / "api")
-        write_site(store, staging / "viewers", public=False, pdf=False)  # PDFs: wijkatlas viewers
+    result = build(config_path, out, StageLog(lambda message: print(message, file=sys.stderr)))
+    layers = result.layers
     print(_summary(layers["reconciliatie"], layers["afgekeurd"], layers["waarschuwingen"]))
-    print(_availability_summary(products["indicator_definities"]))
-    for line in left_out:
+    print(_availability_summary(result.products["indicator_definities"]))
+    for line in result.left_out:
         print(line)
     print(f"\nDatapakhuis geschreven: {out / settings.STORE_NAME}")
     print(f"Afgekeurde records met reden: {out / 'afgekeurd.csv'}")

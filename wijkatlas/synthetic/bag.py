@@ -247,7 +247,7 @@ def _address(vbo: pd.DataFrame, town: Town) -> pd.DataFrame:
     vbo["huisletter"] = None
     vbo["toevoeging"] = np.where(vbo["apartment"], (vbo["unit"] + 1).astype(str), None)
     wijk_number = vbo["wijkcode"].str[-2:].astype(int)
-    pc4 = 8101 + wijk_number
+    pc4 = town.postcode_base + wijk_number
     block = vbo.groupby(["street"], sort=False).ngroup() * 1000 + vbo["huisnummer"] // 16
     letters = block.groupby(pc4).rank(method="dense").astype(int) - 1
     alphabet = "ABCDEGHJKLMNPRSTVWXZ"

@@ -1,7 +1,13 @@
-"""A national-size synthetic Netherlands for benchmarks: gemeenten, wijken, buurten and BAG verblijfsobjecten.
+"""National-size synthetic Netherlands for the benchmarks.
 
-Scale 1 is the size of the country: 345 gemeenten, 3 300 wijken, 14 500 buurten
-and 10 million verblijfsobjecten; a scale of 0.01 makes one hundredth of each.
+:func:`generate_netherlands` writes every source of a build in the formats CBS, the
+BAG and municipalities deliver (for ``wijkatlas bench --build``): at scale 1, 362
+seeded gemeenten of 40 buurten and about 27 500 verblijfsobjecten each.
+
+:func:`generate_national` writes the columnar data of the assignment benchmark
+(``wijkatlas bench``): buurten and BAG verblijfsobjecten as GeoParquet. Scale 1 is
+the size of the country: 345 gemeenten, 3 300 wijken, 14 500 buurten and 10 million
+verblijfsobjecten; a scale of 0.01 makes one hundredth of each.
 Buurten are a Voronoi tessellation of the RD extent of the Netherlands, grouped
 into wijken and gemeenten by their nearest wijk and gemeente seed, with CBS-style
 codes. Verblijfsobjecten carry the BAG columns the indicators use, with a
@@ -12,6 +18,9 @@ read coordinates as columns.
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +29,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from wijkatlas.settings import RD_CRS
+from wijkatlas.settings import CBS_DATA_PROPERTIES, RD_CRS
 from wijkatlas.synthetic.bag import STATUS_MIX
+from wijkatlas.synthetic.region import GemeenteSpec, build_config, generate_gemeente, write_sources
 
 NATIONAL = {"gemeenten": 345, "wijken": 3_300, "buurten": 14_500, "verblijfsobjecten": 10_000_000}
 #: The RD extent the tessellation covers (m).
@@ -30,6 +40,56 @@ GEBRUIKSDOEL_MIX = {"woonfunctie": 0.835, "winkelfunctie": 0.04, "kantoorfunctie
                     "bijeenkomstfunctie": 0.02, "gezondheidszorgfunctie": 0.01, "onderwijsfunctie": 0.005,
                     "overige gebruiksfunctie": 0.025}
 OUTSIDE_SHARE = 0.005
+#: gemeenten of the synthetic Netherlands at scale 1: 362 × 40 buurten ≈ 14 500 buurten
+NETHERLANDS_GEMEENTEN = 362
+#: woningen asked per gemeente: about 27 500 verblijfsobjecten each, 10 million in all
+WONINGEN_PER_GEMEENTE = 25_000
+MELDINGEN_PER_GEMEENTE = 1_500
+#: distance between town centres (m); a town reaches about 6 km from its centre
+TOWN_SPACING_M = 14_000.0
+NAME_STARTS = ["Ooster", "Wester", "Noorder", "Zuider", "Hoog", "Laag", "Nieuw", "Oud", "Groot", "Klein",
+               "Beek", "Veen", "Zand", "Berg", "Dijk", "Brug", "Kerk", "Molen", "Wolde", "Linde"]
+NAME_ENDS = ["dam", "wijk", "horst", "veen", "dorp", "hoven", "broek", "loo", "rade", "zijl",
+             "meer", "hout", "sloot", "burg", "kamp", "stede", "lo", "haar", "weerd", "mond"]
+
+
+@dataclass(frozen=True)
+class SourceSet:
+    """A generated data set in source formats: its build configuration and what it holds."""
+    config: Path
+    counts: dict[str, int]
+
+
+def generate_netherlands(target: Path, scale: float, seed: int = 2024, *, workers: int = 2) -> SourceSet:
+    """Write (or reuse) a synthetic Netherlands in source formats and its configuration ``nederland.toml``.
+
+    ``round(362 × scale)`` gemeenten (at least two) on a grid of towns 14 km apart, each
+    generated from its own seed in one of ``workers`` processes and written as soon as it is made.
+    """
+    folder = target / f"bronnen-schaal-{scale:g}-zaad-{seed}"
+    counts_file = folder / "aantallen.json"
+    if counts_file.is_file():
+        return SourceSet(folder / "nederland.toml", json.loads(counts_file.read_text(encoding="utf-8")))
+    folder.mkdir(parents=True, exist_ok=True)
+    count = max(2, round(NETHERLANDS_GEMEENTEN * scale))
+    columns = int(np.ceil(np.sqrt(count)))
+    specs = [GemeenteSpec(f"GM{n + 1:04d}", _gemeentenaam(n),
+                          (EXTENT[0] + TOWN_SPACING_M * (0.5 + n % columns), EXTENT[1] + TOWN_SPACING_M * (0.5 + n // columns)),
+                          postcode_base=1000 + 10 * n, seed=(seed, n), woningen=WONINGEN_PER_GEMEENTE,
+                          meldingen=MELDINGEN_PER_GEMEENTE, round_counts=True, properties=CBS_DATA_PROPERTIES)
+             for n in range(count)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        counts = write_sources(folder, pool.map(generate_gemeente, specs))
+    config = folder / "nederland.toml"
+    config.write_text(build_config("Build configuration of the synthetic Netherlands: every gemeente.",
+                                   'naam = "Nederland (synthetisch)"\nalle = true'), encoding="utf-8")
+    counts_file.write_text(json.dumps(counts), encoding="utf-8")  # last: a half-written set is made again
+    return SourceSet(config, counts)
+
+
+def _gemeentenaam(number: int) -> str:
+    """A Dutch-sounding name, different for each of the first 400 numbers."""
+    return NAME_STARTS[number % len(NAME_STARTS)] + NAME_ENDS[(number // len(NAME_STARTS)) % len(NAME_ENDS)]
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,17 @@
-"""A seeded regio of several gemeenten in the layouts a shared organisation receives them.
+"""Seeded data sets of several gemeenten in the layouts a shared organisation or a province receives them.
 
 CBS delivers one wijk- en buurtkaart and one kerncijfers table per peiljaar for the whole
 country (the Nederland row included); the BAG comes as one extract; the shared
 organisation keeps one registration per kind for all its gemeenten.
+:func:`generate_gemeente` makes one gemeente's part of every source and
+:func:`write_sources` writes any number of them, one gemeente at a time, so that a
+national data set never has to fit in memory at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,49 +31,119 @@ from wijkatlas.synthetic import (
 from wijkatlas.synthetic.bag import generate_verblijfsobjecten
 from wijkatlas.synthetic.kerncijfers import generate_kerncijfers, load_properties
 from wijkatlas.synthetic.registrations import generate_kavels, generate_meldingen, generate_sportaanbieders
-from wijkatlas.synthetic.town import generate_town
+from wijkatlas.synthetic.town import Town, generate_town
 
-#: Hillegom, Lisse and Teylingen: three gemeenten, one organisation (HLTsamen)
-REGIO_GEMEENTEN = (("GM0534", "Hillegom"), ("GM0553", "Lisse"), ("GM1525", "Teylingen"))
+#: Hillegom, Lisse and Teylingen: three gemeenten, one organisation (HLTsamen), with their own PC4 ranges
+REGIO_GEMEENTEN = (("GM0534", "Hillegom", 2180), ("GM0553", "Lisse", 2160), ("GM1525", "Teylingen", 2170))
 REGIO_NAAM = "Hillegom, Lisse en Teylingen"
 #: town centres 14 km apart, so the towns' outlines never overlap
 REGIO_CENTRES = ((95_000.0, 482_000.0), (95_000.0, 468_000.0), (109_000.0, 475_000.0))
+#: the regio's BAG layer name, as in PDOK's BAG GeoPackage
+BAG_LAYER = "verblijfsobject"
 
 
-def generate_region(data_dir: Path, *, seed: int = 534, round_counts: bool = False) -> Path:
-    """Write a regio's source files and its build configuration ``regio.toml`` below ``data_dir``."""
-    rng = np.random.default_rng(seed)
-    towns = [generate_town(rng, gemeentecode=code, gemeentenaam=naam, centre=centre, radius_m=4200.0)
-             for (code, naam), centre in zip(REGIO_GEMEENTEN, REGIO_CENTRES, strict=True)]
-    vbos = [generate_verblijfsobjecten(rng, town, target_woningen=6_000) for town in towns]
-    properties = load_properties(data_dir / "reference" / "cbs_85984NED_DataProperties.json")
-    for peiljaar in DEMO_PEILJAREN:
-        tables = [generate_kerncijfers(rng, town, vbo, peiljaar=peiljaar, properties_2024=properties,
-                                       round_counts=round_counts) for town, vbo in zip(towns, vbos, strict=True)]
+@dataclass(frozen=True)
+class GemeenteSources:
+    """One gemeente's part of every source: boundaries, BAG, kerncijfers per peiljaar and registrations."""
+
+    town: Town
+    verblijfsobjecten: gpd.GeoDataFrame
+    kerncijfers: dict[int, pd.DataFrame]
+    sport: pd.DataFrame
+    kavel_geometry: gpd.GeoDataFrame
+    kavel_admin: pd.DataFrame
+    meldingen: gpd.GeoDataFrame
+
+
+@dataclass(frozen=True)
+class GemeenteSpec:
+    """What to generate for one gemeente; ``seed`` makes it reproducible on its own (in any process)."""
+
+    code: str
+    naam: str
+    centre: tuple[float, float]
+    postcode_base: int
+    seed: tuple[int, ...]
+    woningen: int
+    meldingen: int
+    round_counts: bool
+    properties: Path
+
+
+def generate_gemeente(spec: GemeenteSpec) -> GemeenteSources:
+    """Boundaries, verblijfsobjecten, three peiljaren of kerncijfers and the registrations of one gemeente.
+
+    Record numbers of the registrations are prefixed with the gemeente's number: one
+    registration file holds every gemeente of the data set.
+    """
+    rng = np.random.default_rng(spec.seed)
+    town = generate_town(rng, gemeentecode=spec.code, gemeentenaam=spec.naam, centre=spec.centre,
+                         postcode_base=spec.postcode_base)
+    vbo = generate_verblijfsobjecten(rng, town, target_woningen=spec.woningen)
+    properties = load_properties(spec.properties)
+    kerncijfers = {peiljaar: generate_kerncijfers(rng, town, vbo, peiljaar=peiljaar, properties_2024=properties,
+                                                  round_counts=spec.round_counts) for peiljaar in DEMO_PEILJAREN}
+    kavel_geometry, kavel_admin, _ = generate_kavels(rng, town)
+    return GemeenteSources(
+        town, vbo, kerncijfers,
+        sport=_numbered(generate_sportaanbieders(rng, vbo)[0], "Nummer", spec.code),
+        kavel_geometry=_numbered(kavel_geometry, "kavelnummer", spec.code),
+        kavel_admin=_numbered(kavel_admin, "Kavelnummer", spec.code),
+        meldingen=_numbered(generate_meldingen(rng, vbo, n=spec.meldingen)[0], "id", spec.code),
+    )
+
+
+def write_sources(data_dir: Path, gemeenten: Iterable[GemeenteSources]) -> dict[str, int]:
+    """Write the sources of ``gemeenten`` as CBS, the BAG and a shared organisation deliver them; returns counts.
+
+    The BAG is appended one gemeente at a time; only boundaries, kerncijfers and registrations are kept.
+    """
+    bag = data_dir / "bag" / "verblijfsobjecten.gpkg"
+    towns: list[Town] = []
+    kerncijfers: dict[int, list[pd.DataFrame]] = {peiljaar: [] for peiljaar in DEMO_PEILJAREN}
+    kept: dict[str, list[pd.DataFrame]] = {"sport": [], "kavel_geometry": [], "kavel_admin": [], "meldingen": []}
+    verblijfsobjecten = 0
+    for gemeente in gemeenten:
+        objects = gemeente.verblijfsobjecten.drop(columns="buurtcode")
+        if towns:
+            objects.to_file(bag, layer=BAG_LAYER, driver="GPKG", engine="pyogrio", append=True)
+        else:
+            write_layer(objects, bag, BAG_LAYER)
+        verblijfsobjecten += len(objects)
+        towns.append(gemeente.town)
+        for peiljaar, table in gemeente.kerncijfers.items():
+            kerncijfers[peiljaar].append(table)
+        for name, frames in kept.items():
+            frames.append(getattr(gemeente, name))
+    for peiljaar, tables in kerncijfers.items():
         table = pd.concat([_nederland(tables[0]), *tables], ignore_index=True)
         table["ID"] = range(len(table))
         write_csv(integral_table(table), data_dir / "cbs" / f"kerncijfers_{KERNCIJFERS_TABLES[peiljaar]}.csv")
         if peiljaar == max(DEMO_PEILJAREN):
             write_wijkbuurtkaart(towns, table, data_dir / "cbs" / "wijkbuurtkaart_2024.gpkg")
-    vbo = gpd.GeoDataFrame(pd.concat(vbos, ignore_index=True), crs=vbos[0].crs)
-    write_layer(vbo.drop(columns="buurtcode"), data_dir / "bag" / "verblijfsobjecten.gpkg", "verblijfsobject")
-
-    sport = pd.concat([_numbered(generate_sportaanbieders(rng, town_vbo)[0], "Nummer", town.gemeentecode)
-                       for town, town_vbo in zip(towns, vbos, strict=True)], ignore_index=True)
-    write_csv(sport, data_dir / "registraties" / "sportaanbieders.csv", sep=";", encoding="cp1252")
-    geometries, admins = [], []
-    for town in towns:
-        geometry, admin, _ = generate_kavels(rng, town)
-        geometries.append(_numbered(geometry, "kavelnummer", town.gemeentecode))
-        admins.append(_numbered(admin, "Kavelnummer", town.gemeentecode))
-    write_layer(gpd.GeoDataFrame(pd.concat(geometries, ignore_index=True), crs=geometries[0].crs),
+    crs = towns[0].buurten.crs
+    write_csv(pd.concat(kept["sport"], ignore_index=True), data_dir / "registraties" / "sportaanbieders.csv",
+              sep=";", encoding="cp1252")
+    write_layer(gpd.GeoDataFrame(pd.concat(kept["kavel_geometry"], ignore_index=True), crs=crs),
                 data_dir / "registraties" / "kavels.gpkg", "kavels")
-    write_sheet(pd.concat(admins, ignore_index=True), data_dir / "registraties" / "kavels.xlsx", "Kavels")
-    meldingen = pd.concat([_numbered(generate_meldingen(rng, town_vbo, n=1500)[0], "id", town.gemeentecode)
-                           for town, town_vbo in zip(towns, vbos, strict=True)], ignore_index=True)
-    write_geojson(gpd.GeoDataFrame(meldingen), data_dir / "registraties" / "meldingen.geojson")
+    write_sheet(pd.concat(kept["kavel_admin"], ignore_index=True), data_dir / "registraties" / "kavels.xlsx", "Kavels")
+    meldingen = gpd.GeoDataFrame(pd.concat(kept["meldingen"], ignore_index=True))
+    write_geojson(meldingen, data_dir / "registraties" / "meldingen.geojson")
+    return {"gemeenten": len(towns), "wijken": sum(len(t.wijken) for t in towns),
+            "buurten": sum(len(t.buurten) for t in towns), "verblijfsobjecten": verblijfsobjecten,
+            "meldingen": len(meldingen)}
+
+
+def generate_region(data_dir: Path, *, seed: int = 534, round_counts: bool = False) -> Path:
+    """Write a regio's source files and its build configuration ``regio.toml`` below ``data_dir``."""
+    specs = [GemeenteSpec(code, naam, centre, postcode, (seed, number), woningen=6_000, meldingen=1_500,
+                          round_counts=round_counts, properties=data_dir / "reference" / "cbs_85984NED_DataProperties.json")
+             for number, ((code, naam, postcode), centre) in enumerate(zip(REGIO_GEMEENTEN, REGIO_CENTRES, strict=True))]
+    write_sources(data_dir, map(generate_gemeente, specs))
+    codes = ", ".join(f'"{code}"' for code, _, _ in REGIO_GEMEENTEN)
     config = data_dir / "regio.toml"
-    config.write_text(_config(), encoding="utf-8")
+    config.write_text(build_config("Build configuration of a regio of three gemeenten with one shared organisation.",
+                                   f'naam = "{REGIO_NAAM}"\ncode = "RG01"\ngemeenten = [{codes}]'), encoding="utf-8")
     return config
 
 
@@ -83,27 +158,25 @@ def _nederland(gemeente_table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _numbered(frame: pd.DataFrame, column: str, gemeentecode: str) -> pd.DataFrame:
-    """The records' numbers prefixed with the gemeente's number: one registration holds all three gemeenten."""
+    """The records' numbers prefixed with the gemeente's number: one registration holds every gemeente."""
     return frame.assign(**{column: gemeentecode[2:] + "-" + frame[column].astype(str)})
 
 
-def _config() -> str:
-    codes = ", ".join(f'"{code}"' for code, _ in REGIO_GEMEENTEN)
+def build_config(title: str, gebied: str) -> str:
+    """The build configuration of a data set written by :func:`write_sources`; ``gebied``: its [gebied] keys."""
     kerncijfers = "".join(f'\n[[kerncijfers]]\nfile = "cbs/kerncijfers_{KERNCIJFERS_TABLES[year]}.csv"\n'
                           f"peiljaar = {year}\n" for year in DEMO_PEILJAREN)
-    return f'''# Build configuration of a regio of three gemeenten with one shared organisation.
+    return f'''# {title}
 
 [gebied]
-naam = "{REGIO_NAAM}"
-code = "RG01"
-gemeenten = [{codes}]
+{gebied}
 
 [gebieden]
 file = "cbs/wijkbuurtkaart_2024.gpkg"
 {kerncijfers}
 [bag]
 file = "bag/verblijfsobjecten.gpkg"
-layer = "verblijfsobject"
+layer = "{BAG_LAYER}"
 
 [registraties.sportvoorzieningen]
 file = "registraties/sportaanbieders.csv"

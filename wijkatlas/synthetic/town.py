@@ -85,6 +85,8 @@ class Town:
     #: wijkcode, wijknaam, geometry (land + water)
     wijken: gpd.GeoDataFrame
     gemeente: shapely.Geometry
+    #: the PC4 of wijk 00; wijk n has PC4 ``postcode_base + n`` (unique across the towns of one data set)
+    postcode_base: int = 8101
 
 
 def _blob(rng: np.random.Generator, centre: tuple[float, float], radius: float, wobble: float) -> shapely.Polygon:
@@ -147,6 +149,7 @@ def generate_town(
     gemeentenaam: str,
     centre: tuple[float, float],
     radius_m: float = 4200.0,
+    postcode_base: int = 8101,
 ) -> Town:
     """Generate the boundaries of one town.
 
@@ -208,5 +211,5 @@ def generate_town(
             )
     buurten = gpd.GeoDataFrame(buurt_rows, crs=RD_CRS)
     wijken = gpd.GeoDataFrame(wijk_rows, crs=RD_CRS)
-    return Town(gemeentecode, gemeentenaam, water, buurten, wijken, outline)
+    return Town(gemeentecode, gemeentenaam, water, buurten, wijken, outline, postcode_base)
 

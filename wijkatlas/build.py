@@ -1,0 +1,62 @@
+"""A whole build: sources → datapakhuis → indicators → store, exports, API data and viewers, each a named stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from wijkatlas import settings
+from wijkatlas.api_config.collections import load_collections
+from wijkatlas.api_config.layers import write_api_data
+from wijkatlas.compute import open_engine
+from wijkatlas.config import load_config
+from wijkatlas.geo.pipeline import build_layers
+from wijkatlas.indicators.catalog import load_catalog
+from wijkatlas.indicators.export import write_exports
+from wijkatlas.indicators.products import build_products
+from wijkatlas.indicators.terms import Datapakhuis
+from wijkatlas.outputs import recover, staged_outputs
+from wijkatlas.stages import StageLog
+from wijkatlas.store import spreadsheet_safe, write_store
+from wijkatlas.viewers.site import write_site
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build reports afterwards: its records per source, its indicators and the collections left out."""
+    layers: dict[str, pd.DataFrame]
+    products: dict[str, pd.DataFrame]
+    left_out: list[str]
+
+
+def build(config_path: Path, out: Path, log: StageLog) -> BuildResult:
+    """Build the datapakhuis of ``config_path`` into ``out``: every output changes together, or none does."""
+    config = load_config(config_path)
+    catalog = load_catalog(config.catalog, config.local_catalog)
+    for line in recover(out) if out.is_dir() else []:
+        log.progress(line)
+    log.progress(f"Datapakhuis bouwen voor {config.gebied.describe()} uit {config_path}"
+                 f" (rekenmotor: {config.compute.engine})")
+    with open_engine(config.compute) as engine:
+        layers = build_layers(config, log=log, assign=engine.assign)
+        log.progress(f"{len(catalog.indicators)} indicatoren (peiljaar registraties en BAG: {config.peiljaar})")
+        store_view = Datapakhuis(layers, config.peiljaar, add_up=engine.add_up)
+        # disclosure control forks its workers: not beside a dask client's threads
+        workers = config.compute.workers if config.compute.engine == "lokaal" else 1
+        products = build_products(store_view, catalog, built_at=datetime.now(), workers=workers, log=log)
+    with staged_outputs(out) as staging:
+        with log("Datapakhuis schrijven"):
+            store = write_store(layers | products, staging / settings.STORE_NAME)
+            for name in ("reconciliatie", "afgekeurd"):
+                spreadsheet_safe(layers[name]).to_csv(staging / f"{name}.csv", sep=";", index=False,
+                                                      encoding="utf-8-sig")
+        with log("Exports schrijven"):
+            write_exports(products, catalog, staging / "export")
+        with log("API-gegevens schrijven"):
+            _, left_out = write_api_data(store, catalog, load_collections(), staging / "api")
+        with log("Kaarten en profielen schrijven"):
+            write_site(store, staging / "viewers", public=False, pdf=False)  # PDFs: wijkatlas viewers
+    return BuildResult(layers, products, left_out)

@@ -1,0 +1,100 @@
+"""The named stages of a build: reported as they run, and measured (time, records, peak memory) by a benchmark."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psutil
+
+#: how often a meter samples memory (s)
+SAMPLE_S = 0.01
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Stage:
+    """Time, peak memory and records of one stage."""
+    name: str
+    seconds: float
+    records: int
+    peak_bytes: int
+
+
+class StageMeter:
+    """Wall time, records and peak resident memory per named stage, memory sampled every 10 ms.
+
+    Memory is this process's resident set plus that of its child processes (the
+    disclosure workers a build forks): an upper bound, as forked children share
+    pages with their parent. A stage may be entered many times (once per batch);
+    its time and records add up and its peak is the highest memory seen while it ran.
+    """
+
+    def __init__(self) -> None:
+        self.stages: dict[str, Stage] = {}
+        self.process = psutil.Process()
+
+    @contextmanager
+    def stage(self, name: str, records: int = 0) -> Iterator[Stage]:
+        """Measure the block as (part of) stage ``name``."""
+        stage = self.stages.setdefault(name, Stage(name, 0.0, 0, 0))
+        done = threading.Event()
+        sampler = threading.Thread(target=self._sample, args=(stage, done), daemon=True)
+        sampler.start()
+        started = time.perf_counter()
+        try:
+            yield stage
+        finally:
+            stage.seconds += time.perf_counter() - started
+            stage.records += records
+            done.set()
+            sampler.join()
+            stage.peak_bytes = max(stage.peak_bytes, self.resident_bytes())
+
+    def measure(self, name: str, records: int, work: Callable):
+        """Run ``work`` as (part of) stage ``name``; returns its result."""
+        with self.stage(name, records):
+            return work()
+
+    def resident_bytes(self) -> int:
+        """Resident memory of this process and its children now."""
+        total = self.process.memory_info().rss
+        for child in self.process.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.NoSuchProcess:  # ended between listing and asking
+                pass
+        return total
+
+    def _sample(self, stage: Stage, done: threading.Event) -> None:
+        while not done.is_set():
+            stage.peak_bytes = max(stage.peak_bytes, self.resident_bytes())
+            done.wait(SAMPLE_S)
+
+
+class StageLog:
+    """Reports each stage of a build with its duration through ``progress``; measures it when given a meter."""
+
+    def __init__(self, progress: Progress = lambda message: None, meter: StageMeter | None = None) -> None:
+        self.progress = progress
+        self.meter = meter
+
+    @contextmanager
+    def __call__(self, title: str) -> Iterator[None]:
+        """The block as the stage ``title``: announced, timed, and measured when there is a meter."""
+        started = time.perf_counter()
+        self.progress(f"… {title}")
+        if self.meter is None:
+            yield
+        else:
+            with self.meter.stage(title):
+                yield
+        self.progress(f"  klaar in {time.perf_counter() - started:.1f} s")
+
+    def note(self, message: str) -> None:
+        """A line under the current stage."""
+        self.progress(f"  {message}")
