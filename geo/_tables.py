@@ -204,7 +204,7 @@ def read_features(path: Path, layer: str | None, *, numbered: bool) -> gpd.GeoDa
     try:
         with warnings.catch_warnings():  # GDAL's own complaints about a damaged file end in the error below
             warnings.simplefilter("ignore", RuntimeWarning)
-            return pyogrio.read_dataframe(path, layer=layer, fid_as_index=numbered)
+            return pyogrio.read_dataframe(path, layer=layer, fid_as_index=numbered, use_arrow=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as error:
         raise SourceError(f"niet te lezen als GIS-bestand (afgebroken of beschadigd?): {error}", source=path) from None
 

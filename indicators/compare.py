@@ -30,7 +30,7 @@ def compare(figures: pd.DataFrame, areas: pd.DataFrame, *, totals: set[str]) -> 
     group = frame.groupby(["indicator", "peiljaar", "niveau", "_gemeente"], dropna=False)["waarde"]
     frame["rang"] = group.rank(ascending=False, method="min").astype("Int64")
     level = frame.groupby(["indicator", "peiljaar", "niveau"])["waarde"]
-    spread = level.transform(lambda v: v.std(ddof=0))
+    spread = level.transform("std", ddof=0)
     frame["z_score"] = (frame["waarde"] - level.transform("mean")) / spread.where(spread > 0)
     frame.loc[frame["niveau"] == "gemeente", ["rang", "z_score"]] = pd.NA
     regio = areas.loc[areas["niveau"] == "regio", "gebiedscode"]
@@ -46,7 +46,7 @@ def compare(figures: pd.DataFrame, areas: pd.DataFrame, *, totals: set[str]) -> 
     series = frame.groupby(["indicator", "niveau", "gebiedscode"])["waarde"]
     frame["verandering_vorig_jaar"] = series.diff()
     # from the first peiljaar itself: when that figure is hidden, there is no change to publish
-    frame["verandering_eerste_jaar"] = frame["waarde"] - series.transform(lambda values: values.iloc[0])
+    frame["verandering_eerste_jaar"] = frame["waarde"] - series.transform("first", skipna=False)
     first_year = frame.groupby(["indicator", "niveau", "gebiedscode"])["peiljaar"].transform("min")
     frame.loc[frame["peiljaar"] == first_year, "verandering_eerste_jaar"] = np.nan
     return frame.sort_index()

@@ -82,7 +82,9 @@ def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: 
         for niveau in (name for name in LEVELS if f"indicatoren_{name}_{variant}" in products):  # the build's levels
             table = spreadsheet(long, catalog, niveau)
             quality = products["indicator_kwaliteit"]
-            quality = quality[quality["niveau"] == niveau]
+            # the quality of the figures on the level's sheet: each indicator's latest peiljaar (every year of
+            # the country's buurten would not fit in a sheet; all years are in the datapakhuis)
+            quality = latest_peiljaar(quality[quality["niveau"] == niveau])
             if variant == "openbaar":
                 quality = public_quality(quality, long)
             quality = quality[[c for c in QUALITY_HEADERS if c in quality]].rename(columns=QUALITY_HEADERS)

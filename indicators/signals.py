@@ -86,46 +86,55 @@ def _deviations(eligible: pd.DataFrame, catalog: Catalog, rule: str) -> pd.DataF
     if latest.empty:
         return pd.DataFrame()
     group = latest.groupby(["indicator", "niveau"])["waarde"]
-    spread = group.transform(lambda v: v.std(ddof=0))
+    spread = group.transform("std", ddof=0)
     z = (latest["waarde"] - group.transform("mean")) / spread.where(spread > 0)
     latest = latest.assign(ongunstig=(z * latest["indicator"].map(direction)) <= -catalog.signals.z,
                            thema=latest["indicator"].map(lambda i: catalog.indicators[i].theme),
                            titel=latest["indicator"].map(lambda i: catalog.indicators[i].title))
-    rows = []
-    for (niveau, code, theme), group_rows in latest.groupby(["niveau", "gebiedscode", "thema"]):
-        worse = group_rows[group_rows["ongunstig"]]
-        if len(worse) < catalog.signals.min_indicators:
-            continue
-        rows.append({"niveau": niveau, "gebiedscode": code, "gebiedsnaam": group_rows["gebiedsnaam"].iloc[0],
-                     "soort": "afwijking", "thema": theme, "peiljaar": int(worse["peiljaar"].max()),
-                     "indicatoren": "; ".join(worse["titel"]),
-                     "toelichting": f"{len(worse)} van {len(group_rows)} indicatoren van het thema ongunstig",
-                     "regel": rule})
-    return pd.DataFrame(rows)
+    keys = ["niveau", "gebiedscode", "thema"]
+    per_theme = latest.groupby(keys, sort=True).agg(gebiedsnaam=("gebiedsnaam", "first"), aantal=("waarde", "size"))
+    worse = latest[latest["ongunstig"]].groupby(keys, sort=True).agg(
+        peiljaar=("peiljaar", "max"), indicatoren=("titel", "; ".join), ongunstig=("titel", "size"))
+    found = worse[worse["ongunstig"] >= catalog.signals.min_indicators].join(per_theme).reset_index()
+    return pd.DataFrame({
+        "niveau": found["niveau"], "gebiedscode": found["gebiedscode"], "gebiedsnaam": found["gebiedsnaam"],
+        "soort": "afwijking", "thema": found["thema"], "peiljaar": found["peiljaar"].astype(int),
+        "indicatoren": found["indicatoren"],
+        "toelichting": [f"{n} van {total} indicatoren van het thema ongunstig"
+                        for n, total in zip(found["ongunstig"], found["aantal"], strict=True)],
+        "regel": rule})
 
 
 def _trends(eligible: pd.DataFrame, catalog: Catalog, rule: str) -> pd.DataFrame:
+    """Areas whose figure worsened every year of the last ``trend_years`` by at least the minimum change."""
     direction = _directions(catalog)
     years = catalog.signals.trend_years
+    keys = ["indicator", "niveau", "gebiedscode"]
     chosen = eligible[eligible["niveau"].isin(AREA_LEVELS) & eligible["indicator"].isin(direction.index)]
+    recent = chosen.sort_values(keys + ["peiljaar"]).groupby(keys, sort=False).tail(years + 1)
+    series = recent.groupby(keys, sort=False)
+    later = series.cumcount() > 0  # every row but a series' first: its change from the year before
+    step = series["waarde"].diff() * recent["indicator"].map(direction)
+    broken = later & ((series["peiljaar"].diff() != 1) | ~(step < 0))  # a gap, or a year that did not worsen
+    summary = pd.DataFrame({"lengte": series.size(),
+                            "gebroken": broken.groupby([recent[key] for key in keys], sort=False).any(),
+                            "eerste": series["waarde"].first(),
+                            "laatste": series["waarde"].last(), "van": series["peiljaar"].first(),
+                            "tot": series["peiljaar"].last(), "gebiedsnaam": series["gebiedsnaam"].last()})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = 100 * (summary["laatste"] - summary["eerste"]).abs() / summary["eerste"].abs()
+    found = summary[(summary["lengte"] == years + 1) & ~summary["gebroken"] & (summary["eerste"] != 0)
+                    & (change >= catalog.signals.trend_min_change_pct)]
     rows = []
-    for (indicator, niveau, code), series in chosen.sort_values("peiljaar").groupby(["indicator", "niveau",
-                                                                                      "gebiedscode"]):
-        recent = series.tail(years + 1)
-        if len(recent) < years + 1 or recent["peiljaar"].diff().dropna().ne(1).any():
-            continue  # a gap (a hidden or missing year) breaks the series
-        values = recent["waarde"].to_numpy(dtype=float)
-        worsening = np.diff(values) * direction[indicator]
-        total = abs(values[-1] - values[0])
-        if (worsening < 0).all() and values[0] != 0 and 100 * total / abs(values[0]) >= catalog.signals.trend_min_change_pct:
-            definition = catalog.indicators[indicator]
-            first, last = recent.iloc[0], recent.iloc[-1]
-            rows.append({"niveau": niveau, "gebiedscode": code, "gebiedsnaam": last["gebiedsnaam"], "soort": "trend",
-                         "thema": definition.theme, "peiljaar": int(last["peiljaar"]), "indicatoren": definition.title,
-                         "toelichting": f"van {format_number(first['waarde'], definition.unit)} ({first['peiljaar']}) "
-                                        f"naar {format_number(last['waarde'], definition.unit)} ({last['peiljaar']}) "
-                                        f"{definition.unit}",
-                         "regel": rule})
+    for trend in found.reset_index().itertuples():
+        definition = catalog.indicators[trend.indicator]
+        rows.append({"niveau": trend.niveau, "gebiedscode": trend.gebiedscode, "gebiedsnaam": trend.gebiedsnaam,
+                     "soort": "trend", "thema": definition.theme, "peiljaar": int(trend.tot),
+                     "indicatoren": definition.title,
+                     "toelichting": f"van {format_number(trend.eerste, definition.unit)} ({trend.van}) "
+                                    f"naar {format_number(trend.laatste, definition.unit)} ({trend.tot}) "
+                                    f"{definition.unit}",
+                     "regel": rule})
     return pd.DataFrame(rows)
 
 

@@ -31,7 +31,7 @@ import pandas as pd
 
 from wijkatlas.errors import WijkatlasError
 from wijkatlas.geo.bag import is_woning
-from wijkatlas.stages import Stage, StageMeter
+from wijkatlas.stages import Stage, StageMeter, count_text, gib_text
 
 LEVEL_COLUMNS = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode"}
 LEVELS = tuple(LEVEL_COLUMNS)
@@ -153,31 +153,23 @@ def run_bench(scale: float, data_dir: Path, *, seed: int = 2024, progress: Calla
 
 def report(scale: float, counts: dict[str, int], results: dict[str, PathResult]) -> str:
     """The benchmark's figures per stage, both paths side by side."""
-    lines = [f"Wijkatlas bench, schaal {scale:g}: {_n(counts['verblijfsobjecten'])} verblijfsobjecten in "
-             f"{_n(counts['buurten'])} buurten, {_n(counts['wijken'])} wijken, {_n(counts['gemeenten'])} gemeenten",
+    counted = {name: count_text(number) for name, number in counts.items()}
+    lines = [f"Wijkatlas bench, schaal {scale:g}: {counted['verblijfsobjecten']} verblijfsobjecten in "
+             f"{counted['buurten']} buurten, {counted['wijken']} wijken, {counted['gemeenten']} gemeenten",
              f"{'pad':<7}{'stap':<13}{'tijd (s)':>9}{'records/s':>13}{'piekgeheugen':>16}"]
     totals = {}
     for name, result in results.items():
         for stage in result.stages:
-            rate = _n(round(stage.records / stage.seconds)) if stage.seconds else "-"
-            lines.append(f"{name:<7}{stage.name:<13}{stage.seconds:>9.2f}{rate:>13}{_gib(stage.peak_bytes):>16}")
+            rate = count_text(round(stage.records / stage.seconds)) if stage.seconds else "-"
+            lines.append(f"{name:<7}{stage.name:<13}{stage.seconds:>9.2f}{rate:>13}{gib_text(stage.peak_bytes):>16}")
         core = [stage for stage in result.stages if stage.name in ("toewijzen", "aggregeren")]
         totals[name] = sum(stage.seconds for stage in core)
         peak = max(stage.peak_bytes for stage in result.stages)
-        rate = _n(round(counts["verblijfsobjecten"] / totals[name]))
-        lines.append(f"{name:<7}{'toew.+aggr.':<13}{totals[name]:>9.2f}{rate:>13}{_gib(peak):>16}")
+        rate = count_text(round(counts["verblijfsobjecten"] / totals[name]))
+        lines.append(f"{name:<7}{'toew.+aggr.':<13}{totals[name]:>9.2f}{rate:>13}{gib_text(peak):>16}")
     per_stage = {name: {stage.name: stage.seconds for stage in result.stages} for name, result in results.items()}
     ratios = ", ".join(f"{stage} {per_stage['basis'][stage] / per_stage['snel'][stage]:.1f}x"
                        for stage in ("lezen", "toewijzen", "aggregeren"))
     lines.append(f"versnelling toewijzen + aggregeren: {totals['basis'] / totals['snel']:.1f}x (zelfde run; {ratios})")
     lines.append("cijfers van beide paden identiek op buurt, wijk en gemeente")
     return "\n".join(lines)
-
-
-def _n(number: int) -> str:
-    """A count with Dutch thousands separators."""
-    return f"{number:,}".replace(",", ".")
-
-
-def _gib(size: int) -> str:
-    return f"{size / 2**30:.2f} GiB".replace(".", ",")

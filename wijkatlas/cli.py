@@ -132,9 +132,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="bereken voor elke geheime cel de exacte grenzen (anders alleen voor onveilige)")
     check.set_defaults(run=_check_openbaar)
 
-    bench = commands.add_parser("bench", help="meet toewijzen en aggregeren op landelijke schaal (snel vs basis)")
+    bench = commands.add_parser("bench", help="meet toewijzen en aggregeren op landelijke schaal (snel vs basis); "
+                                "met --build de hele bouw")
     bench.add_argument("--scale", type=float, default=1.0,
                        help="1 = heel Nederland (10 miljoen verblijfsobjecten, 14.500 buurten); 0.01 = een honderdste")
+    bench.add_argument("--build", action="store_true",
+                       help="meet elke stap van de hele bouw (bronnen, indicatoren, geheimhouding, uitvoer) met "
+                            "piekgeheugen, naast geopandas voor de zwaarste stap")
     bench.add_argument("--data", type=Path, default=Path("out/bench"), help="map voor de gegenereerde gegevens")
     bench.set_defaults(run=_bench)
 
@@ -352,8 +356,10 @@ def _check_openbaar(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from wijkatlas.bench import run_bench
+    from wijkatlas.bench_build import run_build_bench
 
-    print(run_bench(args.scale, args.data, progress=lambda message: print(message, file=sys.stderr)))
+    run = run_build_bench if args.build else run_bench
+    print(run(args.scale, args.data, progress=lambda message: print(message, file=sys.stderr)))
     return 0
 
 

@@ -98,3 +98,13 @@ class StageLog:
     def note(self, message: str) -> None:
         """A line under the current stage."""
         self.progress(f"  {message}")
+
+
+def count_text(number: int) -> str:
+    """A count with Dutch thousands separators (``9.979.336``)."""
+    return f"{number:,}".replace(",", ".")
+
+
+def gib_text(size: int) -> str:
+    """A memory size in GiB with a decimal comma (``1,25 GiB``)."""
+    return f"{size / 2**30:.2f} GiB".replace(".", ",")

@@ -32,7 +32,7 @@ def write_store(layers: dict[str, pd.DataFrame], path: Path) -> Path:
     try:
         for name, frame in layers.items():
             options = {"VERSION": GPKG_VERSION} if not Path(temporary).exists() else {}
-            pyogrio.write_dataframe(frame, temporary, layer=name, driver="GPKG", **options)
+            pyogrio.write_dataframe(frame, temporary, layer=name, driver="GPKG", use_arrow=True, **options)
         os.replace(temporary, path)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)

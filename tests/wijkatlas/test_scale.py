@@ -5,11 +5,13 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 from pandas.testing import assert_frame_equal
 
 from wijkatlas.bench import baseline_path, fast_path, run_bench
+from wijkatlas.bench_build import BAG_STAGE, run_build_bench
 from wijkatlas.columnar import iter_point_batches
 from wijkatlas.compute import open_engine
 from wijkatlas.config import ComputeSettings, load_config
@@ -138,3 +140,19 @@ def test_bench_reports_both_paths_with_the_ratio(tmp_path):
     assert lines[0].startswith("Wijkatlas bench, schaal 0.001: 10.000 verblijfsobjecten in 14 buurten")
     assert sum(line.startswith(("snel ", "basis ")) for line in lines) == 8
     assert "versnelling toewijzen + aggregeren" in report and "identiek" in report
+
+
+def test_build_bench_times_every_stage_of_a_real_build_beside_the_geopandas_way(tmp_path):
+    report = run_build_bench(0.005, tmp_path, progress=lambda message: None)
+    lines = report.splitlines()
+    assert lines[0].startswith("Wijkatlas bench --build, schaal 0.005: 2 gemeenten, 20 wijken")
+    stages = [line[:52].strip() for line in lines[2:-3]]
+    assert stages[:3] == ["Gebiedsindeling laden", "CBS kerncijfers laden", BAG_STAGE]
+    assert {"Geheimhouding", "Exports schrijven", "API-gegevens schrijven", "Kaarten en profielen schrijven"} <= set(
+        stages)
+    bag = next(line for line in lines if line.startswith(BAG_STAGE))
+    assert len(bag.split()) == len(BAG_STAGE.split()) + 6  # time and peak of the build, then of the baseline
+    assert "toegewezen door beide" in lines[-2] and lines[-1].startswith("doel (< 10 min, < 8,00 GiB)")
+    built = tmp_path / "uitvoer-schaal-0.005"
+    gemeenten = pyogrio.read_dataframe(built / "datapakhuis.gpkg", layer="indicatoren_gemeente_openbaar")
+    assert len(gemeenten) == 2 and (built / "viewers" / "index.html").is_file()

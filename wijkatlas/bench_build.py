@@ -1,0 +1,111 @@
+"""``wijkatlas bench --build``: the whole build at national size, every stage timed with its peak memory.
+
+A synthetic Netherlands in the formats a real build reads
+(:func:`wijkatlas.synthetic.national.generate_netherlands`: the CBS wijk- en buurtkaart,
+kerncijfers for three peiljaren, one BAG GeoPackage, registrations of sport, kavels and
+meldingen) is built with ``[gebied] alle = true`` exactly as ``wijkatlas build`` builds it
+(:func:`wijkatlas.build.build`), in a fresh process that measures each stage.
+
+Beside it, in its own process of the same run, the straightforward geopandas way of the
+heaviest input stage: the BAG read whole with ``geopandas.read_file`` and assigned to the
+same buurten with ``geopandas.sjoin``. Both must assign the same number of verblijfsobjecten.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from wijkatlas.errors import WijkatlasError
+from wijkatlas.stages import Stage, StageLog, StageMeter, count_text, gib_text
+
+#: the stage of the build the baseline does the plain way
+BAG_STAGE = "BAG verblijfsobjecten laden en toewijzen"
+#: what the whole national build must stay under on the 2-core machine
+TARGET_SECONDS, TARGET_BYTES = 600, 8 * 2**30
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The stages of one measured run, its whole wall time and the verblijfsobjecten it assigned."""
+    stages: list[Stage]
+    seconds: float
+    assigned: int
+
+
+def measured_build(config: Path, out: Path) -> Measured:
+    """Run :func:`wijkatlas.build.build` with every stage measured."""
+    from wijkatlas.build import build
+
+    meter = StageMeter()
+    started = time.perf_counter()
+    result = build(config, out, StageLog(lambda message: print(message, file=sys.stderr, flush=True), meter))
+    seconds = time.perf_counter() - started
+    reconciliation = result.layers["reconciliatie"].set_index("bron")
+    return Measured(list(meter.stages.values()), seconds, int(reconciliation.loc["bag_verblijfsobjecten", "toegewezen"]))
+
+
+def baseline_bag(config_path: Path) -> Measured:
+    """The BAG the plain geopandas way: ``read_file`` of the whole layer, ``sjoin`` on the build's buurten."""
+    import geopandas as gpd
+
+    from wijkatlas.config import load_config
+    from wijkatlas.geo.gebieden import load_gebieden
+
+    config = load_config(config_path)
+    buurten = load_gebieden(config.gebieden, gemeenten=config.gebied.gemeenten).buurten
+    meter = StageMeter()
+    started = time.perf_counter()
+    with meter.stage(BAG_STAGE):
+        objects = gpd.read_file(config.bag, layer=config.bag_layer)
+        joined = gpd.sjoin(objects, buurten[["buurtcode", "wijkcode", "geometry"]], how="left", predicate="within")
+        joined = joined[~joined.index.duplicated(keep="first")]  # a point on a shared boundary: once
+    return Measured(list(meter.stages.values()), time.perf_counter() - started, int(joined["buurtcode"].notna().sum()))
+
+
+def run_build_bench(scale: float, data_dir: Path, *, seed: int = 2024,
+                    progress: Callable[[str], None] = print) -> str:
+    """Generate (or reuse) the sources, build them and run the baseline, each in a fresh process; the report."""
+    from wijkatlas.synthetic.national import generate_netherlands
+
+    started = time.perf_counter()
+    sources = generate_netherlands(data_dir, scale, seed)
+    progress(f"bronnen schaal {scale:g}: {sources.counts} ({time.perf_counter() - started:.0f} s, in {sources.config.parent})")
+    runs: dict[str, Measured] = {}
+    for name, work, argument in (("bouw", measured_build, (sources.config, data_dir / f"uitvoer-schaal-{scale:g}")),
+                                 ("basis", baseline_bag, (sources.config,))):
+        progress(f"… {name}")
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            runs[name] = pool.submit(work, *argument).result()
+    if runs["bouw"].assigned != runs["basis"].assigned:
+        raise WijkatlasError(f"bouw en basis wijzen verschillend toe: {runs['bouw'].assigned} tegen "
+                             f"{runs['basis'].assigned} verblijfsobjecten")
+    return report(scale, sources.counts, runs["bouw"], runs["basis"])
+
+
+def report(scale: float, counts: dict[str, int], build: Measured, baseline: Measured) -> str:
+    """Every stage of the build with time and peak memory, the baseline beside its stage, and the verdict."""
+    counted = {name: count_text(number) for name, number in counts.items()}
+    lines = [f"Wijkatlas bench --build, schaal {scale:g}: {counted['gemeenten']} gemeenten, {counted['wijken']} wijken, "
+             f"{counted['buurten']} buurten, {counted['verblijfsobjecten']} verblijfsobjecten, "
+             f"{counted['meldingen']} meldingen",
+             f"{'stap':<52}{'tijd (s)':>9}{'piekgeheugen':>14}{'basis (s)':>11}{'basis piek':>12}"]
+    plain = {stage.name: stage for stage in baseline.stages}
+    for stage in build.stages:
+        line = f"{stage.name:<52}{stage.seconds:>9.1f}{gib_text(stage.peak_bytes):>14}"
+        if stage.name in plain:
+            line += f"{plain[stage.name].seconds:>11.1f}{gib_text(plain[stage.name].peak_bytes):>12}"
+        lines.append(line)
+    peak = max(stage.peak_bytes for stage in build.stages)
+    lines.append(f"{'hele bouw':<52}{build.seconds:>9.1f}{gib_text(peak):>14}")
+    bag = next(stage for stage in build.stages if stage.name == BAG_STAGE)
+    lines.append(f"BAG laden en toewijzen: {plain[BAG_STAGE].seconds / bag.seconds:.1f}x sneller dan geopandas "
+                 f"read_file + sjoin (zelfde run), {count_text(build.assigned)} verblijfsobjecten toegewezen door beide")
+    met = build.seconds < TARGET_SECONDS and peak < TARGET_BYTES
+    lines.append(f"doel (< {TARGET_SECONDS // 60} min, < {gib_text(TARGET_BYTES)}): {'gehaald' if met else 'niet gehaald'}")
+    return "\n".join(lines)
