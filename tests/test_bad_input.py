@@ -195,12 +195,12 @@ def test_a_basis_figure_that_is_an_indicator_is_refused_by_catalog_validation(da
 
 
 def test_a_failure_after_writing_leaves_every_previous_output_as_it_was(data, previous, build, monkeypatch):
-    import wijkatlas.viewers.site as site
+    import wijkatlas.build
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device", str(previous / "viewers"))
 
-    monkeypatch.setattr(site, "write_site", broken)
+    monkeypatch.setattr(wijkatlas.build, "write_site", broken)  # the last output a build writes
     before = fingerprint(previous)
     run = build(data / "demo.toml", previous)
     assert run.code == 1 and "Traceback" not in run.stderr and "No space left on device" in run.errors[0]
