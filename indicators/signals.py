@@ -111,10 +111,12 @@ def _trends(eligible: pd.DataFrame, catalog: Catalog, rule: str) -> pd.DataFrame
     years = catalog.signals.trend_years
     keys = ["indicator", "niveau", "gebiedscode"]
     chosen = eligible[eligible["niveau"].isin(AREA_LEVELS) & eligible["indicator"].isin(direction.index)]
+    if chosen.empty:
+        return pd.DataFrame()
     recent = chosen.sort_values(keys + ["peiljaar"]).groupby(keys, sort=False).tail(years + 1)
     series = recent.groupby(keys, sort=False)
     later = series.cumcount() > 0  # every row but a series' first: its change from the year before
-    step = series["waarde"].diff() * recent["indicator"].map(direction)
+    step = series["waarde"].diff() * recent["indicator"].map(direction).astype(float)
     broken = later & ((series["peiljaar"].diff() != 1) | ~(step < 0))  # a gap, or a year that did not worsen
     summary = pd.DataFrame({"lengte": series.size(),
                             "gebroken": broken.groupby([recent[key] for key in keys], sort=False).any(),
