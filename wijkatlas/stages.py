@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import psutil
@@ -88,11 +88,8 @@ class StageLog:
         """The block as the stage ``title``: announced, timed, and measured when there is a meter."""
         started = time.perf_counter()
         self.progress(f"… {title}")
-        if self.meter is None:
+        with self.meter.stage(title) if self.meter else nullcontext():
             yield
-        else:
-            with self.meter.stage(title):
-                yield
         self.progress(f"  klaar in {time.perf_counter() - started:.1f} s")
 
     def note(self, message: str) -> None:
