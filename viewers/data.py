@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from wijkatlas.errors import WijkatlasError
 from wijkatlas.indicators.export import public_quality
@@ -119,17 +121,30 @@ class Atlas:
         return display_geometry(self._read(name))
 
     def _read(self, layer: str) -> pd.DataFrame:
+        """A layer of the store, read once per atlas (a copy each time: what one page changes stays its own)."""
+        return self._stored(layer).copy(deep=False)
+
+    @functools.cache  # noqa: B019 -- an atlas lives as long as the site it writes
+    def _stored(self, layer: str) -> pd.DataFrame:
         if not self.store.is_file():
             raise WijkatlasError(f"{self.store} bestaat niet; bouw eerst met 'wijkatlas demo' of 'wijkatlas build'")
         return read_layer(self.store, layer)
 
 
 def display_geometry(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Simplified (polygons) and reprojected to lon/lat with coordinates rounded for small pages."""
+    """Simplified (polygons) and reprojected to lon/lat with coordinates rounded for small pages.
+
+    GEOS's topology-preserving simplification can still make a ring cross itself (a narrow
+    buurt along a winding boundary); such a polygon is repaired, keeping its area, before rounding.
+    """
     frame = frame.copy()
     polygons = frame.geom_type.isin(["Polygon", "MultiPolygon"])
     frame.loc[polygons, "geometry"] = frame.loc[polygons].simplify(DISPLAY_TOLERANCE_M, preserve_topology=True)
     frame = frame.to_crs(WGS84_CRS)
+    invalid = (polygons & ~frame.is_valid).to_numpy()
+    if invalid.any():
+        frame.loc[invalid, "geometry"] = shapely.make_valid(frame.geometry.to_numpy()[invalid], method="structure",
+                                                            keep_collapsed=False)
     frame["geometry"] = frame.set_precision(10 ** -DISPLAY_DECIMALS)
     return frame
 
