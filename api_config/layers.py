@@ -11,9 +11,11 @@ collection's resolved metadata (licence, extents, links) for
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import math
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -69,7 +71,9 @@ def write_api_data(store: Path, catalog: Catalog, specs: list[CollectionSpec], a
     specs = [spec for spec in specs if spec.id in frames]
     whole = LEVELS["regio" if "regio" in present else "gemeente"]
     area = read_layer(store, whole.layer)
-    described = [_describe(spec, frames[spec.id], catalog, store, area) for spec in specs]
+    years = functools.cache(lambda intern: read_layer(
+        store, "indicatoren_lang_" + ("intern" if intern else "openbaar"), columns=["peiljaar"])["peiljaar"])
+    described = [_describe(spec, frames[spec.id], catalog, years, area) for spec in specs]
     for intern, name in ((False, PUBLIC_FILE), (True, INTERN_FILE)):
         chosen = {spec.id: frames[spec.id] for spec in specs if spec.intern == intern}
         if chosen:
@@ -109,7 +113,8 @@ def published_frame(store: Path, spec: CollectionSpec) -> pd.DataFrame | None:
 def _time_series(store: Path, spec: CollectionSpec) -> gpd.GeoDataFrame | None:
     """One feature per area and peiljaar with the indicators ``spec`` names as columns (value and status)."""
     long = read_layer(store, spec.layer)
-    chosen = long["indicator"].map(lambda name: any(fnmatch.fnmatch(name, p) for p in spec.indicators))
+    names = long["indicator"].unique()
+    chosen = long["indicator"].isin([name for name in names if any(fnmatch.fnmatch(name, p) for p in spec.indicators)])
     rows = long[chosen & (long["niveau"] == spec.level)]
     if rows.empty:
         return None
@@ -127,8 +132,9 @@ def _time_series(store: Path, spec: CollectionSpec) -> gpd.GeoDataFrame | None:
                                                       *table.columns.drop([spec.id_field, code]), "geometry"]]
 
 
-def _describe(spec: CollectionSpec, frame: pd.DataFrame, catalog: Catalog, store: Path,
+def _describe(spec: CollectionSpec, frame: pd.DataFrame, catalog: Catalog, years: Callable[[bool], pd.Series],
               area: gpd.GeoDataFrame) -> dict:
+    """The metadata of a collection; ``years`` gives the peiljaren of the intern (True) or openbaar figures."""
     source = catalog.sources.get(spec.source)
     if source is None:
         raise ConfigError(f"collectie {spec.id}: bron {spec.source!r} staat niet in de indicatorcatalogus")
@@ -155,7 +161,7 @@ def _describe(spec: CollectionSpec, frame: pd.DataFrame, catalog: Catalog, store
         "attribution": source.attribution,
         "owner": source.owner,
         "bbox": wgs84_extent(frame if has_geometry else area),
-        "temporal": _temporal_extent(spec, frame, store),
+        "temporal": _temporal_extent(spec, frame, years),
         "time_field": time_field if time_field in frame.columns else None,
         "links": links,
         "fields": [column for column in frame.columns if column != "geometry"],
@@ -171,16 +177,16 @@ def wgs84_extent(frame: gpd.GeoDataFrame) -> list[float]:
             for i, b in enumerate(bounds)]
 
 
-def _temporal_extent(spec: CollectionSpec, frame: pd.DataFrame, store: Path) -> list[str] | None:
+def _temporal_extent(spec: CollectionSpec, frame: pd.DataFrame,
+                     years: Callable[[bool], pd.Series]) -> list[str] | None:
     """[begin, end] as ISO 8601, from the peiljaren of the figures or from a date column."""
     if not spec.temporal:
         return None
     if spec.temporal == "peiljaren":
-        years = frame["peiljaar"] if "peiljaar" in frame else read_layer(
-            store, "indicatoren_lang_" + ("intern" if spec.intern else "openbaar"))["peiljaar"]
-        if years.dropna().empty:
+        peiljaren = frame["peiljaar"] if "peiljaar" in frame else years(spec.intern)
+        if peiljaren.dropna().empty:
             return None
-        return [f"{int(years.min())}-01-01T00:00:00Z", f"{int(years.max())}-12-31T23:59:59Z"]
+        return [f"{int(peiljaren.min())}-01-01T00:00:00Z", f"{int(peiljaren.max())}-12-31T23:59:59Z"]
     dates = pd.to_datetime(frame[spec.temporal]).dropna()
     return [dates.min().strftime("%Y-%m-%dT00:00:00Z"), dates.max().strftime("%Y-%m-%dT23:59:59Z")]
 

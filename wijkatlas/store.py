@@ -69,8 +69,10 @@ def layer_names(path: Path) -> set[str]:
     return {str(name) for name in pyogrio.list_layers(path)[:, 0]}
 
 
-def read_layer(path: Path, layer: str) -> pd.DataFrame:
-    """One layer of a written store (a GeoDataFrame when it has geometry)."""
+def read_layer(path: Path, layer: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One layer of a written store (a GeoDataFrame when it has geometry), or only its attribute ``columns``."""
+    if columns is not None:
+        return pyogrio.read_dataframe(path, layer=layer, columns=columns, read_geometry=False, use_arrow=True)
     return pyogrio.read_dataframe(path, layer=layer)
 
 
