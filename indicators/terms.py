@@ -16,6 +16,7 @@ from functools import cached_property
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.spatial
 import shapely
 
 from wijkatlas.indicators.bulk import (
@@ -254,12 +255,20 @@ TERM_KINDS = {"set": _set_term, "cbs": _cbs_term, "area": _area_term, "raster": 
 
 
 def nearest_distances(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) -> np.ndarray:
-    """Distance (m) from each origin to the nearest target; inf when there is no target."""
+    """Distance (m) from each origin to the nearest target; inf when there is no target.
+
+    Points to points (a BAG address to a sport facility) go through SciPy's k-d tree on both
+    cores; any other geometry through shapely's STRtree. Both give the Euclidean distance.
+    """
     if targets.empty:
         return np.full(len(origins), np.inf)
-    tree = shapely.STRtree(targets.geometry.to_numpy())
-    (origin_index, _), distances = tree.query_nearest(origins.geometry.to_numpy(), return_distance=True,
-                                                     all_matches=False)
+    origin_geoms, target_geoms = origins.geometry.to_numpy(), targets.geometry.to_numpy()
+    if (shapely.get_type_id(origin_geoms) == 0).all() and (shapely.get_type_id(target_geoms) == 0).all():
+        distances, _ = scipy.spatial.KDTree(shapely.get_coordinates(target_geoms)).query(
+            shapely.get_coordinates(origin_geoms), workers=-1)
+        return np.asarray(distances, dtype=float)
+    tree = shapely.STRtree(target_geoms)
+    (origin_index, _), distances = tree.query_nearest(origin_geoms, return_distance=True, all_matches=False)
     result = np.full(len(origins), np.inf)
     result[origin_index] = distances
     return result
