@@ -131,5 +131,4 @@ def validate_verblijfsobjecten(frame: gpd.GeoDataFrame, *, source: str, rows: pd
 
 def is_woning(gebruiksdoel: pd.Series) -> pd.Series:
     """Whether a (comma-separated, lower-case) gebruiksdoel includes woonfunctie; False where it is missing."""
-    return gebruiksdoel.str.split(",").map(lambda doelen: "woonfunctie" in doelen, na_action="ignore").fillna(
-        False).astype(bool)
+    return gebruiksdoel.str.contains(r"(?:^|,)woonfunctie(?:,|$)", regex=True).fillna(False).astype(bool)
