@@ -127,13 +127,21 @@ class Profiles:
         buurten_of = {wijk: list(rows[["gebiedscode", "gebiedsnaam"]].itertuples(index=False))
                       for wijk, rows in buurten.groupby("WK" + buurten["gebiedscode"].str[2:8])}
         texts = atlas.texts()
+        ordered = shown.sort_values(["niveau", "gebiedscode", "peiljaar"], kind="stable")
+        series: dict[tuple[str, str], dict[tuple[str, int], float]] = {}
+        for niveau, code, indicator, year, value in ordered[
+                ["niveau", "gebiedscode", "indicator", "peiljaar", "waarde"]].itertuples(index=False, name=None):
+            series.setdefault((niveau, code), {})[(indicator, year)] = value
+        latest: dict[tuple[str, str], dict[str, dict]] = {}
+        for row in ordered.drop_duplicates(["niveau", "gebiedscode", "indicator"], keep="last").to_dict("records"):
+            latest.setdefault((row["niveau"], row["gebiedscode"]), {})[row["indicator"]] = row
         pages = {}
-        for (niveau, code), rows in shown.groupby(["niveau", "gebiedscode"]):
+        for (niveau, code), area_latest in latest.items():
             gemeentecode, wijkcode = f"GM{code[2:6]}", "WK" + code[2:8]
-            themes = self._themes(rows, indicators, quality.get((niveau, code), {}), targets.get((niveau, code), {}),
-                                  gemeente_series.get(gemeentecode, {}), years)
+            themes = self._themes(area_latest, series[(niveau, code)], indicators, quality.get((niveau, code), {}),
+                                  targets.get((niveau, code), {}), gemeente_series.get(gemeentecode, {}), years)
             pages[code] = TEMPLATES.get_template("profiel.html").render(
-                **context, titel=LEVEL_TITLES[niveau], niveau=niveau, naam=rows["gebiedsnaam"].iloc[0], code=code,
+                **context, titel=LEVEL_TITLES[niveau], niveau=niveau, naam=names[code], code=code,
                 gemeentenaam=gemeentenamen.get(gemeentecode, gemeentecode),
                 wijk=(wijkcode, names[wijkcode]) if niveau == "buurt" and wijkcode in names else None,
                 buurten=buurten_of.get(code, []) if niveau == "wijk" else [], themes=themes,
@@ -157,11 +165,11 @@ class Profiles:
                                   f"editie {edition} · {scope}"
             return [pdf.replace(folder / pdf.name) for pdf in print_pdfs(printable)]
 
-    def _themes(self, rows: pd.DataFrame, indicators: list[dict], quality: dict, targets: dict,
-                gemeente: dict[tuple[str, int], float], years: list[int]) -> list[tuple[str, list[dict]]]:
-        """The area's indicators per theme, each with its figures, chart, definition and quality."""
-        series = _values(rows)
-        latest = {row["indicator"]: row for row in rows.sort_values("peiljaar").to_dict("records")}
+    def _themes(self, latest: dict[str, dict], series: dict[tuple[str, int], float], indicators: list[dict],
+                quality: dict, targets: dict, gemeente: dict[tuple[str, int], float],
+                years: list[int]) -> list[tuple[str, list[dict]]]:
+        """The area's indicators per theme (``latest``: each indicator's latest row, ``series``: every value), each
+        with its figures, chart, definition and quality."""
         themes: dict[str, list[dict]] = {}
         for definition in indicators:
             indicator = definition["indicator"]
