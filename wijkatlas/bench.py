@@ -14,7 +14,7 @@ each reports its own peak memory:
   and per indicator term a pandas filter and a ``groupby`` per level.
 
 The run checks that both give identical figures and prints wall time, records
-per second and peak memory (RSS, sampled) per stage, and the speed-up.
+per second and peak memory (PSS, sampled) per stage, and the speed-up.
 """
 
 from __future__ import annotations

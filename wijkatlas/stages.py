@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import psutil
 
-#: how often a meter samples memory (s)
-SAMPLE_S = 0.01
+#: how often a meter samples memory (s); a sample reads /proc/<pid>/smaps_rollup of every process (about 1 ms)
+SAMPLE_S = 0.05
 
 Progress = Callable[[str], None]
 
@@ -26,11 +26,12 @@ class Stage:
 
 
 class StageMeter:
-    """Wall time, records and peak resident memory per named stage, memory sampled every 10 ms.
+    """Wall time, records and peak memory per named stage, memory sampled every 50 ms.
 
-    Memory is this process's resident set plus that of its child processes (the
-    disclosure workers a build forks): an upper bound, as forked children share
-    pages with their parent. A stage may be entered many times (once per batch);
+    Memory is the proportional set size (PSS) of this process and its child
+    processes (the workers a build forks) added up: a page shared by several
+    processes counts once in the sum, so it is the physical memory the build
+    holds, not ``n`` times the parent's resident set. A stage may be entered many times (once per batch);
     its time and records add up and its peak is the highest memory seen while it ran.
     """
 
@@ -53,26 +54,26 @@ class StageMeter:
             stage.records += records
             done.set()
             sampler.join()
-            stage.peak_bytes = max(stage.peak_bytes, self.resident_bytes())
+            stage.peak_bytes = max(stage.peak_bytes, self.physical_bytes())
 
     def measure(self, name: str, records: int, work: Callable):
         """Run ``work`` as (part of) stage ``name``; returns its result."""
         with self.stage(name, records):
             return work()
 
-    def resident_bytes(self) -> int:
-        """Resident memory of this process and its children now."""
-        total = self.process.memory_info().rss
+    def physical_bytes(self) -> int:
+        """Physical memory of this process and its children now (PSS, shared pages divided among them)."""
+        total = self.process.memory_full_info().pss
         for child in self.process.children(recursive=True):
             try:
-                total += child.memory_info().rss
+                total += child.memory_full_info().pss
             except psutil.NoSuchProcess:  # ended between listing and asking
                 pass
         return total
 
     def _sample(self, stage: Stage, done: threading.Event) -> None:
         while not done.is_set():
-            stage.peak_bytes = max(stage.peak_bytes, self.resident_bytes())
+            stage.peak_bytes = max(stage.peak_bytes, self.physical_bytes())
             done.wait(SAMPLE_S)
 
 
