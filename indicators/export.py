@@ -5,6 +5,7 @@ Headers are Dutch; a suppressed figure reads "geheim" and a missing one stays em
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -14,13 +15,17 @@ from wijkatlas.store import spreadsheet_safe
 from wijkatlas.vocabulary import LEVELS, is_suppressed, latest_peiljaar
 
 SUPPRESSED = "geheim"
-QUALITY_HEADERS = {
-    "indicator": "Indicator", "peiljaar": "Peiljaar", "gebiedscode": "Gebiedscode",
-    "records_gebruikt": "Records gebruikt", "records_ontbrekend": "Records met ontbrekend veld",
-    "aandeel_ontbrekend": "Aandeel ontbrekend (%)", "bronnen": "Bronnen", "bron_gelezen": "Bron: gelezen",
+#: XlsxWriter writes every text as text: no formula from "=…", no link from "http…" (spreadsheet_safe guards the rest)
+TEXT_AS_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+#: per indicator: where its records come from and how that source fared (one row per indicator on Bronnen)
+SOURCE_HEADERS = {
+    "indicator": "Indicator", "peiljaar": "Peiljaar", "bronnen": "Bronnen", "bron_gelezen": "Bron: gelezen",
     "bron_afgekeurd": "Bron: afgekeurd", "bron_buiten": "Bron: buiten de gemeente",
     "bron_leeftijd_dagen": "Leeftijd bron (dagen)",
 }
+#: sheets of area x indicator, beside the figures: the share of incomplete records, and (intern) the records used
+QUALITY_SHEETS = {"aandeel_ontbrekend": ("Datakwaliteit", "% ontbrekend"), "records_gebruikt": ("Records gebruikt",
+                                                                                                  "records")}
 DEFINITION_HEADERS = {
     "indicator": "Indicator", "titel": "Titel", "omschrijving": "Omschrijving", "thema": "Thema",
     "eenheid": "Eenheid", "soort": "Berekening", "hoger_is_beter": "Hoger is beter", "bronnen": "Bronnen",
@@ -32,15 +37,33 @@ DEFINITION_HEADERS = {
 
 def spreadsheet(long: pd.DataFrame, catalog: Catalog, niveau: str) -> pd.DataFrame:
     """Areas as rows, indicators (latest peiljaar) as columns headed "Titel (eenheid, peiljaar)"."""
-    rows = long[long["niveau"] == niveau]
-    latest = latest_peiljaar(rows)
-    shown = latest["waarde"].astype(object).where(~is_suppressed(latest["status"]), SUPPRESSED)
-    table = latest.assign(cel=shown).pivot(index=["gebiedscode", "gebiedsnaam"], columns="indicator", values="cel")
-    years = latest.groupby("indicator")["peiljaar"].max()
+    rows = latest_peiljaar(long[long["niveau"] == niveau])
+    shown = rows["waarde"].astype(object).where(~is_suppressed(rows["status"]), SUPPRESSED)
+    return _areas_by_indicator(rows.assign(cel=shown), catalog, lambda indicator: catalog.indicators[indicator].unit)
+
+
+def quality_sheet(quality: pd.DataFrame, long: pd.DataFrame, catalog: Catalog, measure: str) -> pd.DataFrame:
+    """``measure`` of each figure on the level's sheet, laid out as that sheet: areas as rows, indicators as
+    columns headed "Titel (% ontbrekend, peiljaar)" or "Titel (records, peiljaar)"."""
+    names = long[["gebiedscode", "gebiedsnaam"]].drop_duplicates("gebiedscode")
+    rows = quality.merge(names, on="gebiedscode", how="left").assign(cel=quality[measure].to_numpy())
+    return _areas_by_indicator(rows, catalog, lambda indicator: QUALITY_SHEETS[measure][1])
+
+
+def _areas_by_indicator(rows: pd.DataFrame, catalog: Catalog, unit: Callable[[str], str]) -> pd.DataFrame:
+    """``cel`` of ``rows`` pivoted to areas x indicators in catalog order, headed "Titel (unit, peiljaar)"."""
+    table = rows.pivot(index=["gebiedscode", "gebiedsnaam"], columns="indicator", values="cel")
+    years = rows.groupby("indicator")["peiljaar"].max()
     order = [i for i in catalog.indicators if i in table.columns]
-    headers = {i: f"{catalog.indicators[i].title} ({catalog.indicators[i].unit}, {years[i]})" for i in order}
+    headers = {i: f"{catalog.indicators[i].title} ({unit(i)}, {years[i]})" for i in order}
     table = table[order].rename(columns=headers).reset_index()
     return table.rename(columns={"gebiedscode": "Gebiedscode", "gebiedsnaam": "Gebiedsnaam"})
+
+
+def source_sheet(quality: pd.DataFrame) -> pd.DataFrame:
+    """One row per indicator: its sources and their records read, rejected and outside, and their age."""
+    sources = quality.drop_duplicates("indicator")[[c for c in SOURCE_HEADERS if c in quality]]
+    return sources.rename(columns=SOURCE_HEADERS)
 
 
 def dutch_number(value: object) -> object:
@@ -81,21 +104,21 @@ def write_exports(products: dict[str, pd.DataFrame], catalog: Catalog, out_dir: 
         long = products[f"indicatoren_lang_{variant}"]
         for niveau in (name for name in LEVELS if f"indicatoren_{name}_{variant}" in products):  # the build's levels
             table = spreadsheet(long, catalog, niveau)
+            # the quality of the figures on the level's sheet: each indicator's latest peiljaar (all years are in
+            # the datapakhuis)
             quality = products["indicator_kwaliteit"]
-            # the quality of the figures on the level's sheet: each indicator's latest peiljaar (every year of
-            # the country's buurten would not fit in a sheet; all years are in the datapakhuis)
             quality = latest_peiljaar(quality[quality["niveau"] == niveau])
+            measures = ["aandeel_ontbrekend", "records_gebruikt"]
             if variant == "openbaar":
-                quality = public_quality(quality, long)
-            quality = quality[[c for c in QUALITY_HEADERS if c in quality]].rename(columns=QUALITY_HEADERS)
+                quality, measures = public_quality(quality, long), ["aandeel_ontbrekend"]
+            flagged = products[f"signalering_{variant}"]
+            sheets = {LEVELS[niveau].title: table, "Definities": definitions,
+                      **{QUALITY_SHEETS[m][0]: quality_sheet(quality, long, catalog, m) for m in measures},
+                      "Bronnen": source_sheet(quality), "Signalering": flagged[flagged["niveau"] == niveau]}
             xlsx = folder / f"indicatoren_{niveau}.xlsx"
-            with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
-                spreadsheet_safe(table).to_excel(writer, sheet_name=LEVELS[niveau].title, index=False)
-                spreadsheet_safe(definitions).to_excel(writer, sheet_name="Definities", index=False)
-                spreadsheet_safe(quality).to_excel(writer, sheet_name="Datakwaliteit", index=False)
-                flagged = products[f"signalering_{variant}"]
-                spreadsheet_safe(flagged[flagged["niveau"] == niveau]).to_excel(
-                    writer, sheet_name="Signalering", index=False)
+            with pd.ExcelWriter(xlsx, engine="xlsxwriter", engine_kwargs={"options": TEXT_AS_TEXT}) as writer:
+                for title, sheet in sheets.items():
+                    spreadsheet_safe(sheet).to_excel(writer, sheet_name=title, index=False)
             csv = folder / f"indicatoren_{niveau}.csv"
             spreadsheet_safe(dutch_text(table)).to_csv(csv, sep=";", index=False, encoding="utf-8-sig")
             written += [xlsx, csv]

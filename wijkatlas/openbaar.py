@@ -30,7 +30,7 @@ from wijkatlas.viewers.gebiedsprofiel import DATA_CLASS
 from wijkatlas.viewers.site import DOWNLOADS
 from wijkatlas.vocabulary import LEVELS, is_suppressed
 
-#: column headers of the public Datakwaliteit sheet that would give a hidden cell's numerator
+#: sheets, or headers on the public Datakwaliteit sheet, that would give a hidden cell's numerator
 COUNT_HEADERS = ("Records gebruikt", "Records met ontbrekend veld")
 
 
@@ -98,6 +98,9 @@ def _export_leaks(folder: Path, titles: dict[str, str], hidden_cells: set[tuple]
             if not rows:
                 continue
             header = [str(h) if h is not None else "" for h in rows[0]]
+            if sheet.title in COUNT_HEADERS:
+                leaks.append(f"{workbook_path.name}: werkblad '{sheet.title}' geeft tellers van geheime cellen")
+                continue
             if sheet.title == "Datakwaliteit":
                 leaks += [f"{workbook_path.name}, werkblad Datakwaliteit: kolom '{h}' geeft tellers van geheime "
                           "cellen" for h in header if h in COUNT_HEADERS]

@@ -9,6 +9,7 @@ import pyogrio
 from wijkatlas.cli import main
 from wijkatlas.indicators.catalog import load_catalog
 from wijkatlas.indicators.export import dutch_number
+from wijkatlas.store import read_layer
 
 
 def test_every_indicator_has_values_at_three_levels_and_a_definition(demo_out):
@@ -47,11 +48,21 @@ def test_quality_layer(demo_out):
 
 
 def test_excel_exports_have_definitions_and_quality(demo_out):
-    for folder in (demo_out / "export", demo_out / "export" / "intern"):
+    for folder, counts in ((demo_out / "export", []), (demo_out / "export" / "intern", ["Records gebruikt"])):
         workbook = openpyxl.load_workbook(folder / "indicatoren_wijk.xlsx", read_only=True)
-        assert workbook.sheetnames == ["Wijken", "Definities", "Datakwaliteit", "Signalering"]
+        assert workbook.sheetnames == ["Wijken", "Definities", "Datakwaliteit", *counts, "Bronnen", "Signalering"]
         header = next(workbook["Wijken"].iter_rows(max_row=1, values_only=True))
         assert header[:2] == ("Gebiedscode", "Gebiedsnaam") and "Aantal inwoners (aantal, 2024)" in header
+        quality = pd.read_excel(folder / "indicatoren_wijk.xlsx", sheet_name="Datakwaliteit")
+        figures = pd.read_excel(folder / "indicatoren_wijk.xlsx", sheet_name="Wijken")
+        assert quality["Gebiedscode"].tolist() == figures["Gebiedscode"].tolist()  # laid out as the figures
+        assert "Meldingen openbare ruimte per 1 000 inwoners (% ontbrekend, 2024)" in quality.columns
+        sources = pd.read_excel(folder / "indicatoren_wijk.xlsx", sheet_name="Bronnen").set_index("Indicator")
+        assert sources.loc["meldingen_per_1000", ["Bron: afgekeurd", "Bron: buiten de gemeente"]].tolist() == [14, 15]
+    used = pd.read_excel(demo_out / "export" / "intern" / "indicatoren_gemeente.xlsx", sheet_name="Records gebruikt")
+    assert used["Meldingen openbare ruimte per 1 000 inwoners (records, 2024)"].tolist() == [
+        read_layer(demo_out / "datapakhuis.gpkg", "indicator_kwaliteit").query(
+            "indicator == 'meldingen_per_1000' and niveau == 'gemeente' and peiljaar == 2024")["records_gebruikt"].item()]
     public = pd.read_csv(demo_out / "export" / "indicatoren_buurt.csv", sep=";", decimal=",", encoding="utf-8-sig")
     assert len(public) == 40 and (public == "geheim").any().any()
     intern = pd.read_csv(demo_out / "export" / "intern" / "indicatoren_buurt.csv", sep=";", decimal=",",
