@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,6 +26,7 @@ class Atlas:
 
     store: Path
     variant: str
+    _layers: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def public(self) -> bool:
@@ -122,13 +122,11 @@ class Atlas:
 
     def _read(self, layer: str) -> pd.DataFrame:
         """A layer of the store, read once per atlas (a copy each time: what one page changes stays its own)."""
-        return self._stored(layer).copy(deep=False)
-
-    @functools.cache  # noqa: B019 -- an atlas lives as long as the site it writes
-    def _stored(self, layer: str) -> pd.DataFrame:
-        if not self.store.is_file():
-            raise WijkatlasError(f"{self.store} bestaat niet; bouw eerst met 'wijkatlas demo' of 'wijkatlas build'")
-        return read_layer(self.store, layer)
+        if layer not in self._layers:
+            if not self.store.is_file():
+                raise WijkatlasError(f"{self.store} bestaat niet; bouw eerst met 'wijkatlas demo' of 'wijkatlas build'")
+            self._layers[layer] = read_layer(self.store, layer)
+        return self._layers[layer].copy(deep=False)
 
 
 def display_geometry(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
