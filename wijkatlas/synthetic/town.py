@@ -103,7 +103,12 @@ def _blob(rng: np.random.Generator, centre: tuple[float, float], radius: float, 
 def _relaxed_voronoi(
     rng: np.random.Generator, region: shapely.Geometry, n: int, *, iterations: int = 3
 ) -> list[shapely.Geometry]:
-    """Split ``region`` into ``n`` compact cells (Voronoi with Lloyd relaxation)."""
+    """Split ``region`` into ``n`` compact cells that cover it (Voronoi with Lloyd relaxation).
+
+    A cell's next seed is its centroid, or a point on it where the centroid falls outside ``region``
+    (a cell curving round a ring of buitengebied): a seed outside would lose its cell and leave
+    part of the region without a buurt.
+    """
     seeds = _random_points_in(rng, region, n)
     for _ in range(iterations + 1):
         cells = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=region)
@@ -112,7 +117,9 @@ def _relaxed_voronoi(
         order = shapely.STRtree(parts).query(shapely.points(seeds), predicate="intersects")
         first = pd.Series(order[1]).groupby(order[0]).first()
         parts = parts[first.sort_index().to_numpy()]
-        seeds = shapely.get_coordinates(shapely.centroid(parts))
+        centroids = shapely.centroid(parts)
+        outside = ~shapely.contains_xy(region, shapely.get_x(centroids), shapely.get_y(centroids))
+        seeds = shapely.get_coordinates(np.where(outside, shapely.point_on_surface(parts), centroids))
     return [shapely.make_valid(p) for p in parts]
 
 
