@@ -159,6 +159,15 @@ def test_record_counts_in_the_public_quality_sheet_are_caught(attacked):
     assert any("Datakwaliteit: kolom 'Records gebruikt'" in leak for leak in leaks)
 
 
+def test_a_records_used_sheet_in_a_public_workbook_is_caught(attacked):
+    workbook_path = attacked / "export" / "indicatoren_wijk.xlsx"
+    workbook = openpyxl.load_workbook(workbook_path)
+    workbook.create_sheet("Records gebruikt").append(["Gebiedscode", "Gebiedsnaam"])
+    workbook.save(workbook_path)
+    leaks = check_public_outputs(attacked, load_catalog()).leaks
+    assert "indicatoren_wijk.xlsx: werkblad 'Records gebruikt' geeft tellers van geheime cellen" in leaks
+
+
 def test_a_hidden_figure_in_an_api_layer_or_a_public_page_is_caught(attacked):
     public, cell = hidden_cell(attacked, "meldingen_per_1000")
     api = attacked / "api" / "openbaar.gpkg"
