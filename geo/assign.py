@@ -129,10 +129,8 @@ def assign_to_buurt(records: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> gpd
         best = best.drop_duplicates("record")
         chosen[shaped[best["record"].to_numpy()]] = best["buurt"].to_numpy()
 
-    assigned = records.copy()
-    found = chosen >= 0
-    for column in AREA_COLUMNS:
-        values = pd.Series(pd.NA, index=records.index, dtype="string")
-        values[found] = areas[column].to_numpy()[chosen[found]]
-        assigned[column] = values
+    assigned = records.copy(deep=False)  # copy-on-write: the records' columns are shared, not copied
+    for column in AREA_COLUMNS:  # -1 (outside every buurt) takes a missing code
+        codes = areas[column].astype("string").array
+        assigned[column] = pd.Series(codes.take(chosen, allow_fill=True), index=records.index)
     return assigned
