@@ -85,7 +85,8 @@ class Datapakhuis:
 
 
 def select(store: Datapakhuis, catalog: Catalog, term: Term) -> gpd.GeoDataFrame:
-    """The assigned records of a set term, filtered by the set's and the term's conditions, with a ``peiljaar``."""
+    """The assigned records of a set term, filtered by the set's and the term's conditions, with a ``peiljaar``:
+    its area codes, the term's field and its geometry."""
     if term not in store.selections:
         store.selections[term] = _select(store, catalog, term)
     return store.selections[term]
@@ -105,9 +106,11 @@ def _select(store: Datapakhuis, catalog: Catalog, term: Term) -> gpd.GeoDataFram
     record_set: RecordSet = catalog.sets[term.name]
     records = _assigned(store, record_set, [term])
     mask = term_mask(ConditionCache(records), catalog, term)
-    selected = records[mask].copy()
-    selected["peiljaar"] = _record_years(store, record_set, selected)
-    return selected
+    # what distances, medians and their aggregation read: not every column of 10 M BAG records again
+    kept = [c for c in dict.fromkeys(["buurtcode", "wijkcode", term.field, record_set.year_field, "geometry"])
+            if c is not None and c in records.columns]
+    selected = records.loc[mask, kept]
+    return selected.assign(peiljaar=_record_years(store, record_set, selected))
 
 
 def _record_years(store: Datapakhuis, record_set: RecordSet, records: pd.DataFrame) -> np.ndarray:
