@@ -150,6 +150,17 @@ class Profiles:
                 if code in texts else "", pdf=profile_page_name(code, "pdf") if with_pdf else "")
         return pages
 
+    def codes(self) -> list[str]:
+        """The wijken and buurten that get a profile, in the order of :meth:`pages`."""
+        long = self.atlas.long()
+        shown = long[long["niveau"].isin(LEVEL_TITLES)].drop_duplicates(["niveau", "gebiedscode"])
+        return shown.sort_values(["niveau", "gebiedscode"])["gebiedscode"].tolist()
+
+    def write(self, folder: Path, with_pdf: bool) -> None:
+        """Every profile page into ``folder`` (see :meth:`pages`)."""
+        for code, text in self.pages(with_pdf=with_pdf).items():
+            (folder / profile_page_name(code)).write_text(text, encoding="utf-8")
+
     def write_pdfs(self, folder: Path) -> list[Path]:
         """Every profile as an A4 PDF in ``folder`` (edition date, sources, definitions and quality on it)."""
         scope = "openbare cijfers" if self.atlas.public else "INTERN — niet publiceren"

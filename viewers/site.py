@@ -19,6 +19,7 @@ from pathlib import Path
 import folium
 
 from wijkatlas.errors import WijkatlasError
+from wijkatlas.forked import Beside
 from wijkatlas.viewers.data import Atlas
 from wijkatlas.viewers.gebiedsprofiel import gebiedsprofiel
 from wijkatlas.viewers.kavels import kavels_viewer
@@ -129,15 +130,17 @@ class _Context:
 def _write_pages(context: _Context, folder: Path, *, online_basemap: bool) -> list[str]:
     """Every map, profile and download into ``folder``; returns their names, the index first."""
     atlas, pages = context.atlas, []
-    for viewer in _viewers(atlas):
-        page = viewer.build(atlas, peiljaar=context.peiljaar, gebiedsnaam=context.gebiedsnaam,
-                            online_basemap=online_basemap)
-        pages.append(save(page, folder / viewer.page).name)
     profiles = Profiles(atlas)
-    for code, text in profiles.pages(with_pdf=context.pdf).items():
-        path = folder / profile_page_name(code)
-        path.write_text(text, encoding="utf-8")
-        pages.append(path.name)
+    profile_pages = Beside(profiles.write, folder, context.pdf)  # on the other core, while the maps are drawn
+    try:
+        for viewer in _viewers(atlas):
+            page = viewer.build(atlas, peiljaar=context.peiljaar, gebiedsnaam=context.gebiedsnaam,
+                                online_basemap=online_basemap)
+            pages.append(save(page, folder / viewer.page).name)
+        profile_pages.wait()
+    finally:
+        profile_pages.stop()
+    pages += [profile_page_name(code) for code in profiles.codes()]
     if context.pdf:
         pages += [path.name for path in profiles.write_pdfs(folder)]
     pages += [f"{DOWNLOADS}/{path.name}" for path in _copy_downloads(context, folder / DOWNLOADS)]

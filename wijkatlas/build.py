@@ -13,6 +13,7 @@ from wijkatlas.api_config.collections import load_collections
 from wijkatlas.api_config.layers import write_api_data
 from wijkatlas.compute import open_engine
 from wijkatlas.config import load_config
+from wijkatlas.forked import Beside
 from wijkatlas.geo.pipeline import build_layers
 from wijkatlas.indicators.catalog import load_catalog
 from wijkatlas.indicators.export import write_exports
@@ -23,17 +24,24 @@ from wijkatlas.stages import StageLog
 from wijkatlas.store import spreadsheet_safe, write_store
 from wijkatlas.viewers.site import write_site
 
+#: the layers a build reports afterwards (the records per source, why records were rejected, the warnings)
+REPORT_LAYERS = ("reconciliatie", "afgekeurd", "waarschuwingen")
+
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build reports afterwards: its records per source, its indicators and the collections left out."""
-    layers: dict[str, pd.DataFrame]
-    products: dict[str, pd.DataFrame]
+    """What a build reports afterwards: the report layers, the indicator definitions and the collections left out."""
+    report: dict[str, pd.DataFrame]
+    definitions: pd.DataFrame
     left_out: list[str]
 
 
 def build(config_path: Path, out: Path, log: StageLog) -> BuildResult:
-    """Build the datapakhuis of ``config_path`` into ``out``: every output changes together, or none does."""
+    """Build the datapakhuis of ``config_path`` into ``out``: every output changes together, or none does.
+
+    Each output is written from what the one before it left: the records (10 M BAG points for the
+    country) are let go once the datapakhuis holds them; exports, API data and viewers need the products only.
+    """
     config = load_config(config_path)
     catalog = load_catalog(config.catalog, config.local_catalog)
     for line in recover(out) if out.is_dir() else []:
@@ -43,20 +51,28 @@ def build(config_path: Path, out: Path, log: StageLog) -> BuildResult:
     with open_engine(config.compute) as engine:
         layers = build_layers(config, log=log, assign=engine.assign)
         log.progress(f"{len(catalog.indicators)} indicatoren (peiljaar registraties en BAG: {config.peiljaar})")
-        store_view = Datapakhuis(layers, config.peiljaar, add_up=engine.add_up)
         # disclosure control forks its workers: not beside a dask client's threads
         workers = config.compute.workers if config.compute.engine == "lokaal" else 1
-        products = build_products(store_view, catalog, built_at=datetime.now(), workers=workers, log=log)
+        products = build_products(Datapakhuis(layers, config.peiljaar, add_up=engine.add_up), catalog,
+                                  built_at=datetime.now(), workers=workers, log=log)
+    report = {name: layers[name] for name in REPORT_LAYERS}
     with staged_outputs(out) as staging:
-        with log("Datapakhuis schrijven"):
-            store = write_store(layers | products, staging / settings.STORE_NAME)
-            for name in ("reconciliatie", "afgekeurd"):
-                spreadsheet_safe(layers[name]).to_csv(staging / f"{name}.csv", sep=";", index=False,
-                                                      encoding="utf-8-sig")
-        with log("Exports schrijven"):
-            write_exports(products, catalog, staging / "export")
+        exports = Beside(write_exports, products, catalog, staging / "export")  # the spreadsheets on the other core
+        try:
+            with log("Datapakhuis schrijven"):
+                store = write_store(layers | products, staging / settings.STORE_NAME)
+                for name in ("reconciliatie", "afgekeurd"):
+                    spreadsheet_safe(layers[name]).to_csv(staging / f"{name}.csv", sep=";", index=False,
+                                                          encoding="utf-8-sig")
+                del layers  # the records are in the datapakhuis now
+            with log("Exports schrijven (naast het datapakhuis)"):
+                exports.wait()
+        finally:
+            exports.stop()
+        definitions = products["indicator_definities"]
+        del products
         with log("API-gegevens schrijven"):
             _, left_out = write_api_data(store, catalog, load_collections(), staging / "api")
         with log("Kaarten en profielen schrijven"):
             write_site(store, staging / "viewers", public=False, pdf=False)  # PDFs: wijkatlas viewers
-    return BuildResult(layers, products, left_out)
+    return BuildResult(report, definitions, left_out)

@@ -187,9 +187,8 @@ def _build(config_path: Path, out: Path) -> int:
     from wijkatlas.stages import StageLog
 
     result = build(config_path, out, StageLog(lambda message: print(message, file=sys.stderr)))
-    layers = result.layers
-    print(_summary(layers["reconciliatie"], layers["afgekeurd"], layers["waarschuwingen"]))
-    print(_availability_summary(result.products["indicator_definities"]))
+    print(_summary(result.report["reconciliatie"], result.report["afgekeurd"], result.report["waarschuwingen"]))
+    print(_availability_summary(result.definitions))
     for line in result.left_out:
         print(line)
     print(f"\nDatapakhuis geschreven: {out / settings.STORE_NAME}")

@@ -1,0 +1,46 @@
+"""Work beside the build in a forked process: its result lands, its error reaches the build."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from wijkatlas.errors import SourceError, WijkatlasError
+from wijkatlas.forked import Beside
+
+
+def write_pid(path):
+    path.write_text(str(os.getpid()))
+
+
+def refuse(path):
+    raise SourceError("blad te groot", source=path)
+
+
+def crash(path):
+    {}["geen sleutel"]
+
+
+def test_the_work_runs_in_another_process_and_its_files_remain(tmp_path):
+    beside = Beside(write_pid, tmp_path / "pid")
+    beside.wait()
+    assert int((tmp_path / "pid").read_text()) != os.getpid()
+
+
+def test_a_wijkatlas_error_beside_is_raised_with_its_message(tmp_path):
+    with pytest.raises(WijkatlasError, match=r"blad\.xlsx: blad te groot"):
+        Beside(refuse, tmp_path / "blad.xlsx").wait()
+
+
+def test_any_other_error_beside_is_raised_with_its_traceback():
+    with pytest.raises(RuntimeError, match=r"crash mislukte in het zijproces:(.|\n)*KeyError: 'geen sleutel'"):
+        Beside(crash, None).wait()
+
+
+def test_stopping_ends_unfinished_work():
+    beside = Beside(time.sleep, 60)
+    assert beside.running
+    beside.stop()
+    assert not beside.running

@@ -1,0 +1,64 @@
+"""Work beside the build: one output written in a forked process while the build writes another.
+
+A forked process shares the build's memory (its products, pages it only reads) instead of receiving
+a pickled copy, so the second core writes spreadsheets while the first writes the GeoPackage. An error
+in the forked work is raised again where the build waits for it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+
+from wijkatlas.errors import WijkatlasError
+
+
+class Beside:
+    """``work(*args)`` running in a forked process from the moment this is made; :meth:`wait` for its end."""
+
+    def __init__(self, work: Callable[..., object], *args: object) -> None:
+        context = multiprocessing.get_context("fork")
+        self._outcome, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_run, args=(sender, work, args), name=getattr(work, "__name__", "werk"))
+        self._process.start()
+        sender.close()
+
+    def wait(self) -> None:
+        """Wait for the work; its error is raised here (a Wijkatlas error with its message, any other with its
+        traceback)."""
+        try:
+            error = self._outcome.recv()
+        except EOFError:  # ended without a word: killed, or out of memory
+            error = WijkatlasError(f"{self._process.name} stopte onverwacht")
+        self._process.join()
+        self._outcome.close()
+        if isinstance(error, BaseException):
+            raise error
+        if error is not None:
+            raise RuntimeError(f"{self._process.name} mislukte in het zijproces:\n{error}")
+
+    @property
+    def running(self) -> bool:
+        """Whether the work is still going."""
+        return self._process.is_alive()
+
+    def stop(self) -> None:
+        """End the work unfinished (the build failed elsewhere)."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._outcome.close()
+
+
+def _run(outcome: Connection, work: Callable[..., object], args: tuple) -> None:
+    try:
+        work(*args)
+        outcome.send(None)
+    except WijkatlasError as error:
+        outcome.send(WijkatlasError(str(error)))  # its message; a subclass may not unpickle from its args
+    except BaseException:  # noqa: BLE001 -- reported to the waiting build, with where it happened
+        outcome.send(traceback.format_exc())
+    finally:
+        outcome.close()
