@@ -38,6 +38,7 @@ def geocode_addresses(
         index=postcode.index,
     )
     bag = verblijfsobjecten[["postcode", "huisnummer", "huisletter", "toevoeging", "identificatie", "geometry"]]
+    bag = bag[bag["postcode"].isin(wanted["postcode"].dropna().unique())]  # the country's BAG: only these postcodes
     bag = bag.assign(
         bare=bag["huisletter"].isna() & bag["toevoeging"].isna(),
         huisletter=bag["huisletter"].astype("string").str.upper(),
