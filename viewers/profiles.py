@@ -97,9 +97,10 @@ class Profiles:
 
     atlas: Atlas
 
-    def pages(self, *, printing: bool = False, with_pdf: bool = False) -> dict[str, str]:
+    def pages(self, *, printing: bool = False, with_pdf: bool = False,
+              part: tuple[int, int] = (0, 1)) -> dict[str, str]:
         """The profile page of every wijk and buurt by code; ``printing`` lays them out for the PDF, ``with_pdf``
-        links the PDF beside the page."""
+        links the PDF beside the page; ``part`` (i, n) gives every n-th page from the i-th (one process's share)."""
         atlas = self.atlas
         long = atlas.long()
         definitions = atlas.definitions()
@@ -118,7 +119,6 @@ class Profiles:
         }
         shown = long[long["niveau"].isin(LEVEL_TITLES)]
         shown = shown.assign(geheim=is_suppressed(shown["status"]))
-        quality = _by_area(atlas.quality().merge(shown[["niveau", "gebiedscode"]].drop_duplicates()), by_year=True)
         targets = _by_area(atlas.targets(), by_year=False)
         signals, similar = _by_code(atlas.signals()), _by_code(atlas.similar())
         gemeente_series = {code: _values(rows) for code, rows in long[long["niveau"] == "gemeente"].groupby("gebiedscode")}
@@ -132,11 +132,17 @@ class Profiles:
         for niveau, code, indicator, year, value in ordered[
                 ["niveau", "gebiedscode", "indicator", "peiljaar", "waarde"]].itertuples(index=False, name=None):
             series.setdefault((niveau, code), {})[(indicator, year)] = value
+        latest_rows = ordered.drop_duplicates(["niveau", "gebiedscode", "indicator"], keep="last")
         latest: dict[tuple[str, str], dict[str, dict]] = {}
-        for row in ordered.drop_duplicates(["niveau", "gebiedscode", "indicator"], keep="last").to_dict("records"):
+        for row in latest_rows.to_dict("records"):
             latest.setdefault((row["niveau"], row["gebiedscode"]), {})[row["indicator"]] = row
+        # the quality of the figures a page shows: each indicator's latest peiljaar of the area
+        quality = _by_area(atlas.quality().merge(latest_rows[["niveau", "gebiedscode", "indicator", "peiljaar"]]),
+                           by_year=True)
         pages = {}
-        for (niveau, code), area_latest in latest.items():
+        for number, ((niveau, code), area_latest) in enumerate(latest.items()):
+            if number % part[1] != part[0]:
+                continue
             gemeentecode, wijkcode = f"GM{code[2:6]}", "WK" + code[2:8]
             themes = self._themes(area_latest, series[(niveau, code)], indicators, quality.get((niveau, code), {}),
                                   targets.get((niveau, code), {}), gemeente_series.get(gemeentecode, {}), years)
@@ -156,9 +162,9 @@ class Profiles:
         shown = long[long["niveau"].isin(LEVEL_TITLES)].drop_duplicates(["niveau", "gebiedscode"])
         return shown.sort_values(["niveau", "gebiedscode"])["gebiedscode"].tolist()
 
-    def write(self, folder: Path, with_pdf: bool) -> None:
-        """Every profile page into ``folder`` (see :meth:`pages`)."""
-        for code, text in self.pages(with_pdf=with_pdf).items():
+    def write(self, folder: Path, with_pdf: bool, part: tuple[int, int] = (0, 1)) -> None:
+        """The profile pages of ``part`` into ``folder`` (see :meth:`pages`)."""
+        for code, text in self.pages(with_pdf=with_pdf, part=part).items():
             (folder / profile_page_name(code)).write_text(text, encoding="utf-8")
 
     def write_pdfs(self, folder: Path) -> list[Path]:

@@ -131,15 +131,18 @@ def _write_pages(context: _Context, folder: Path, *, online_basemap: bool) -> li
     """Every map, profile and download into ``folder``; returns their names, the index first."""
     atlas, pages = context.atlas, []
     profiles = Profiles(atlas)
-    profile_pages = Beside(profiles.write, folder, context.pdf)  # on the other core, while the maps are drawn
+    # the profile pages in two halves on the other core and beside the maps (18 000 pages for the country)
+    halves = [Beside(profiles.write, folder, context.pdf, (half, 2)) for half in range(2)]
     try:
         for viewer in _viewers(atlas):
             page = viewer.build(atlas, peiljaar=context.peiljaar, gebiedsnaam=context.gebiedsnaam,
                                 online_basemap=online_basemap)
             pages.append(save(page, folder / viewer.page).name)
-        profile_pages.wait()
+        for half in halves:
+            half.wait()
     finally:
-        profile_pages.stop()
+        for half in halves:
+            half.stop()
     pages += [profile_page_name(code) for code in profiles.codes()]
     if context.pdf:
         pages += [path.name for path in profiles.write_pdfs(folder)]
