@@ -17,7 +17,7 @@ import multiprocessing
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +48,15 @@ class MapOpened:
 
 
 def open_map(page: Path) -> MapOpened:
-    """Open ``page`` from disk in headless Chromium (nothing off the machine) and time it until its areas are drawn."""
+    """Open ``page`` from disk in headless Chromium (nothing off the machine) and time it until its areas are drawn.
+
+    From a thread of its own: Playwright's synchronous API refuses to run where an event loop is running.
+    """
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(_open_map, page).result()
+
+
+def _open_map(page: Path) -> MapOpened:
     from playwright.sync_api import sync_playwright
 
     from wijkatlas.viewers.pdf import FLAGS, chromium
