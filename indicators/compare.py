@@ -31,17 +31,17 @@ def compare(figures: pd.DataFrame, areas: pd.DataFrame, *, totals: set[str]) -> 
     frame["rang"] = group.rank(ascending=False, method="min").astype("Int64")
     level = frame.groupby(["indicator", "peiljaar", "niveau"])["waarde"]
     spread = level.transform("std", ddof=0)
-    z_score = (frame["waarde"] - level.transform("mean")) / spread.where(spread > 0)
+    frame["z_score"] = (frame["waarde"] - level.transform("mean")) / spread.where(spread > 0)
     gemeenten = frame["niveau"] == "gemeente"
-    frame["z_score"] = z_score
-    frame.loc[gemeenten, ["rang", "z_score"]] = pd.NA
+    frame.loc[gemeenten, "rang"] = pd.NA
     regio = areas.loc[areas["niveau"] == "regio", "gebiedscode"]
-    if len(regio):
+    if len(regio):  # in a regio, gemeenten are compared with each other
         frame["regiowaarde"] = _value_of(frame, pd.Series(regio.iloc[0], index=frame.index), "regio")
         frame["index_regio"] = _index(frame, "regiowaarde", totals)
         frame["rang_regio"] = level.rank(ascending=False, method="min").astype("Int64")
-        frame.loc[gemeenten, "z_score"] = z_score[gemeenten]  # in a regio, gemeenten are compared with each other
         frame.loc[frame["niveau"] == "regio", ["index_regio", "rang_regio", "z_score"]] = pd.NA
+    else:  # one gemeente has nothing to be compared with
+        frame.loc[gemeenten, "z_score"] = pd.NA
 
     frame = frame.drop(columns="_gemeente").sort_values(["indicator", "niveau", "gebiedscode", "peiljaar"])
     series = frame.groupby(["indicator", "niveau", "gebiedscode"])["waarde"]
