@@ -88,7 +88,13 @@ def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[s
     long = long[long["indicator"].isin(definitions.index)].assign(
         waarde=lambda f: f["waarde"].round(2), geheim=lambda f: is_suppressed(f["status"]))
     codes = {level: frames[level][VOCABULARY_LEVELS[level].code].tolist() for level in LEVELS}
-    positions = {level: {code: i for i, code in enumerate(level_codes)} for level, level_codes in codes.items()}
+    long["positie"] = -1  # an area's place in its level's codes (-1: a gemeente or the regio)
+    for level, level_codes in codes.items():
+        at_level = (long["niveau"] == level).to_numpy()
+        long.loc[at_level, "positie"] = pd.Index(level_codes).get_indexer(long.loc[at_level, "gebiedscode"])
+    reasons = long.loc[long["geheim"], "status"].map(status_text)
+    texts = sorted(reasons.unique())
+    long["reden"] = reasons.map({reason: i for i, reason in enumerate(texts)})
     indexed = set(long.loc[long["index"].notna(), "indicator"])  # counts and sums have no index
     by_indicator = dict(tuple(long.groupby("indicator")))
     values: dict[str, dict] = {}
@@ -98,7 +104,7 @@ def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[s
         if indicator not in by_indicator:
             continue
         rows = by_indicator[indicator]
-        values[indicator], hidden[indicator] = _cells(rows, codes, positions)
+        values[indicator], hidden[indicator] = _cells(rows, {level: len(c) for level, c in codes.items()})
         meta.append({
             "id": indicator, "title": definition["titel"], "unit": definition["eenheid"], "theme": definition["thema"],
             "indexed": indicator in indexed, "years": sorted(int(y) for y in rows["peiljaar"].unique()),
@@ -111,7 +117,7 @@ def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[s
         "gemeenten": atlas.gemeentenamen(),
         "levels": {level: {"codes": codes[level], "names": frames[level][VOCABULARY_LEVELS[level].naam].tolist()}
                    for level in LEVELS},
-        "indicators": meta, "values": values, "hidden": hidden,
+        "indicators": meta, "values": values, "hidden": hidden, "reasons": texts,
         "rules": {kind: text for kind, text in atlas.methods().items() if kind != "vergelijkbaar"},
         **_signals(atlas), "similar": _similar(atlas),
     }
@@ -120,26 +126,27 @@ def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[s
     return outlines, data
 
 
-def _cells(rows: pd.DataFrame, codes: dict[str, list[str]], positions: dict[str, dict[str, int]]
-           ) -> tuple[dict, dict]:
-    """An indicator's published values per level and peiljaar (one per area, in ``codes`` order; the gemeenten's
-    and the regio's by code, for comparison), and the reason per hidden area."""
+def _cells(rows: pd.DataFrame, sizes: dict[str, int]) -> tuple[dict, dict]:
+    """An indicator's published values per level and peiljaar (one per area, in the level's order of ``sizes``
+    areas; the gemeenten's and the regio's by code, for comparison), and the hidden areas' positions per reason
+    (its index in the page's reasons: a country's hidden figures share a handful)."""
     values: dict[str, dict] = {}
     hidden: dict[str, dict] = {}
     for (level, year), cells in rows.groupby(["niveau", "peiljaar"]):
-        by_code = cells.set_index("gebiedscode")
-        if level not in codes:
-            published = by_code["waarde"].where(~by_code["geheim"])
+        published = cells["waarde"].where(~cells["geheim"])
+        if level not in sizes:
             values.setdefault(level, {})[str(year)] = {code: None if pd.isna(v) else float(v)
-                                                       for code, v in published.items()}
+                                                       for code, v in zip(cells["gebiedscode"], published, strict=True)}
             continue
-        shown = by_code["waarde"].where(~by_code["geheim"]).reindex(codes[level])
-        values.setdefault(level, {})[str(year)] = [None if pd.isna(v) else float(v) for v in shown]
-        reasons = by_code.loc[by_code["geheim"], "status"].map(status_text)
-        position = positions[level]
-        if len(reasons):
-            hidden.setdefault(level, {})[str(year)] = {str(position[code]): reason for code, reason in reasons.items()
-                                                       if code in position}
+        shown = np.full(sizes[level], np.nan)
+        placed = (cells["positie"] >= 0).to_numpy()
+        shown[cells["positie"].to_numpy()[placed]] = published.to_numpy(dtype=float)[placed]
+        values.setdefault(level, {})[str(year)] = [None if v != v else v for v in shown.tolist()]
+        secret = cells[cells["geheim"].to_numpy() & placed]
+        if len(secret):
+            hidden.setdefault(level, {})[str(year)] = {
+                str(int(reason)): sorted(positions.tolist())
+                for reason, positions in secret.groupby("reden")["positie"]}
     return values, hidden
 
 
@@ -200,7 +207,7 @@ def add_area_layers(viewer: folium.Map, outlines: dict[str, pd.DataFrame], data:
     page.header.add_child(Element(f"<script>{AREAS_JS.read_text(encoding='utf-8')}</script>"), name="wa_areas_js")
     page.html.add_child(Element(
         f'<script type="application/json" class="{DATA_CLASS}">'
-        + json.dumps(data, ensure_ascii=False, allow_nan=False).replace("</", "<\\/") + "</script>"),
+        + json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).replace("</", "<\\/") + "</script>"),
         name="wa_area_data")
     IndicatorSelector(layers, profile_links=profile_links).add_to(viewer)
 

@@ -40,7 +40,8 @@ def test_areas_carry_exactly_the_openbaar_figures_of_every_peiljaar(visit, publi
         for level in ("wijk", "buurt"):
             codes = data["levels"][level]["codes"]
             for year, values in levels.get(level, {}).items():
-                reasons = data["hidden"].get(indicator, {}).get(level, {}).get(year, {})
+                reasons = {str(i): data["reasons"][int(r)] for r, positions in
+                           data["hidden"].get(indicator, {}).get(level, {}).get(year, {}).items() for i in positions}
                 for i, (code, shown) in enumerate(zip(codes, values, strict=True)):
                     row = openbaar.loc[(indicator, level, int(year), code)]
                     checked += 1

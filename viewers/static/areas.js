@@ -32,13 +32,23 @@ function wijkatlasAreas(map, layers, data, options) {
 
   /* The published figure of indicator m for an area in a year: {value}, {hidden: reason} or {none: reason}. */
   function cell(m, lv, code, year) {
-    var y = String(year), i = position[lv][code];
-    var reasons = ((data.hidden[m.id] || {})[lv] || {})[y] || {};
-    if (reasons[i] !== undefined) return {hidden: reasons[i]};
+    var y = String(year), i = position[lv][code], reason = hiddenReasons(m, lv, y)[i];
+    if (reason !== undefined) return {hidden: reason};
     var values = ((data.values[m.id] || {})[lv] || {})[y];
     if (!values) return {none: "geen gegevens voor peiljaar " + y};
     var v = values[i];
     return v === null || v === undefined ? {none: "geen gegevens"} : {value: v};
+  }
+  /* The reason per hidden area's position of indicator m, level lv, peiljaar y (data.hidden lists the positions
+   * per reason); made once per choice. */
+  var reasonsAt = {};
+  function hiddenReasons(m, lv, y) {
+    var key = m.id + "|" + lv + "|" + y;
+    if (!reasonsAt[key]) {
+      var byReason = ((data.hidden[m.id] || {})[lv] || {})[y] || {}, at = reasonsAt[key] = {};
+      Object.keys(byReason).forEach(function (r) { byReason[r].forEach(function (i) { at[i] = data.reasons[r]; }); });
+    }
+    return reasonsAt[key];
   }
   /* The published figure of the gemeente or regio an area lies in (null when hidden or missing). */
   function above(m, lv, code, year) {
@@ -158,17 +168,15 @@ function wijkatlasAreas(map, layers, data, options) {
     each(function (lv, f, code) { f.setStyle(style(m, lv, code)); });
   }
   function apply() {
-    var m = byId[state.indicator];
     map.closePopup();  // an open popup would go on showing the previous choice
-    each(function (lv, f, code) {
-      f.setStyle(style(m, lv, code));
-      f.unbindTooltip(); f.bindTooltip(tooltip(m, lv, code), {sticky: true});
-      f.unbindPopup(); f.bindPopup(popup(m, lv, code), {maxWidth: 340});
-    });
+    restyle();
     showLegend();
     document.querySelectorAll(".wa-frame .wa-peiljaar").forEach(function (el) { el.textContent = state.year; });
   }
+  /* Tooltip and popup are written when shown, of what is chosen then (not for every area at every choice). */
   each(function (lv, f, code) {
+    f.bindTooltip(function () { return tooltip(byId[state.indicator], lv, code); }, {sticky: true});
+    f.bindPopup(function () { return popup(byId[state.indicator], lv, code); }, {maxWidth: 340});
     f.on("click", function () { state.focus = {level: lv, code: code}; restyle(); });
   });
   map.on("popupclose", function () { if (state.focus) { state.focus = null; restyle(); } });
