@@ -137,7 +137,8 @@ def test_site_lists_profiles_per_gemeente_and_profiles_compare_with_the_regio(re
     site = regio_out / "openbaar"
     index = (site / "index.html").read_text(encoding="utf-8")
     assert f"<h1>Wijkatlas {REGIO_NAAM}</h1>" in index
-    assert [name for name in re.findall(r"<h3>(.*?)</h3>", index)] == list(NAMES.values()) * 2
+    assert [name for name in re.findall(r"<h3>(.*?)</h3>", index)] == ["Gebiedsprofiel per gemeente",
+                                                                      *list(NAMES.values()) * 2]
     public = layer(regio_out, "indicatoren_lang_openbaar")
     inwoners = public[(public["indicator"] == "inwoners") & (public["peiljaar"] == 2024)].set_index("gebiedscode")
     page = (site / "profiel-WK055302.html").read_text(encoding="utf-8")
@@ -153,6 +154,70 @@ def test_site_lists_profiles_per_gemeente_and_profiles_compare_with_the_regio(re
     assert data["regio"] == {"code": "RG01", "name": REGIO_NAAM} and data["gemeenten"] == NAMES
     assert data["values"]["inwoners"]["gemeente"]["2024"] == {
         code: inwoners.loc[code, "waarde"] for code in NAMES}
+
+
+def area_block(page):
+    return json.loads(re.search(rf'<script type="application/json" class="{DATA_CLASS}">(.*?)</script>',
+                                page.read_text(encoding="utf-8"), re.DOTALL).group(1))
+
+
+def by_code(data):
+    """Every published figure and hidden reason of a map's data block, by (indicator, level, year, area)."""
+    cells = {}
+    for indicator, levels in data["values"].items():
+        for level, years in levels.items():
+            for year, values in years.items():
+                codes = list(values) if isinstance(values, dict) else data["levels"][level]["codes"]
+                cells.update({(indicator, level, year, code): value for code, value in zip(
+                    codes, values.values() if isinstance(values, dict) else values, strict=True)})
+    for indicator, levels in data["hidden"].items():
+        for level, years in levels.items():
+            for year, by_reason in years.items():
+                cells.update({(indicator, level, year, data["levels"][level]["codes"][i]): data["reasons"][int(r)]
+                              for r, positions in by_reason.items() for i in positions})
+    return cells
+
+
+def test_each_gemeente_has_its_own_light_map_with_the_regio_figures(regio_out):
+    site = regio_out / "openbaar"
+    regio = area_block(site / "gebiedsprofiel.html")
+    regio_cells = by_code(regio)
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for code, naam in NAMES.items():
+        page = site / f"gebiedsprofiel-{code}.html"
+        assert f'<a href="{page.name}">{naam}</a>' in index
+        assert page.stat().st_size < 1_000_000
+        text = page.read_text(encoding="utf-8")
+        drawn = set(re.findall(r'"properties": \{"code": "(\w+)"\}', text))
+        own = {area for level in ("wijk", "buurt") for area in regio["levels"][level]["codes"] if area[2:6] == code[2:]}
+        assert drawn == own  # every area of the gemeente, and only those, has an outline
+        data = area_block(page)
+        cells = by_code(data)
+        assert cells and all(regio_cells[key] == value for key, value in cells.items())  # the regio's figures
+        assert all(key[3] in own or key[1] in ("gemeente", "regio") or key[3] in {
+            peer for level in ("wijk", "buurt") for area in own for peer in regio["similar"][level].get(area, [])}
+            for key in cells)  # elsewhere: only the similar areas of its own areas
+        assert {key for key in regio_cells if key[3] in own} <= set(cells)
+        assert data["similar"] == {level: {area: peers for area, peers in regio["similar"][level].items() if area in own}
+                                   for level in ("wijk", "buurt")}
+        assert data["indicators"] == regio["indicators"]  # the regio's classes: a colour means the same everywhere
+
+
+def test_a_gemeente_map_compares_with_similar_areas_in_other_gemeenten_as_the_regio_map_does(regio_out, visit):
+    regio = area_block(regio_out / "openbaar" / "gebiedsprofiel.html")
+    area, peers = next((area, peers) for area, peers in regio["similar"]["wijk"].items()
+                       if area.startswith("WK0553") and any(peer[2:6] != "0553" for peer in peers))
+    popups = []
+    for name in ("gebiedsprofiel.html", "gebiedsprofiel-GM0553.html"):
+        page = visit(regio_out / "openbaar" / name)
+        page.page.select_option("#wa-indicator", "aandeel_65_plus")
+        page.page.select_option("#wa-compare", "vergelijkbaar")
+        page.page.select_option("#wa-area", area)
+        popups.append(page.page.inner_text(".leaflet-popup-content"))
+        choices = page.page.eval_on_selector_all("#wa-area option", "options => options.map(o => o.value)")
+        if name != "gebiedsprofiel.html":
+            assert {choice[2:6] for choice in choices if choice} == {"0553"}  # only the gemeente's own wijken
+    assert "vergelijkbare gebieden (" in popups[0] and popups[0] == popups[1]
 
 
 def test_map_compares_an_area_with_its_own_gemeente_and_the_regio(regio_out, visit):

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import folium
 import mapclassify
 import numpy as np
 import pandas as pd
-from branca.element import Element, Figure, MacroElement, Template
+from branca.element import Figure, MacroElement, Template
 
 from wijkatlas.indicators.disclosure import status_text
 from wijkatlas.viewers.data import Atlas, bounds
@@ -31,6 +32,7 @@ from wijkatlas.viewers.style import (
     SUPPRESSED,
     SUPPRESSED_LABEL,
     Frame,
+    Markup,
     QualityPanel,
     base_map,
 )
@@ -178,7 +180,75 @@ def _similar(atlas: Atlas) -> dict[str, dict[str, list[str]]]:
 def gebiedsprofiel(atlas: Atlas, *, peiljaar: str, gebiedsnaam: str, online_basemap: bool = False) -> folium.Map:
     """The choropleth page: wijken and buurten as alternative layers, one indicator and peiljaar at a time."""
     outlines, data = area_data(atlas)
-    title = f"Gebiedsprofiel {gebiedsnaam}"
+    return _profile_map(atlas, outlines, data, title=f"Gebiedsprofiel {gebiedsnaam}", peiljaar=peiljaar,
+                        online_basemap=online_basemap)
+
+
+def gemeente_profielen(atlas: Atlas, *, peiljaar: str, online_basemap: bool = False
+                       ) -> Iterator[tuple[str, str, folium.Map]]:
+    """In a build of several gemeenten, each gemeente's own gebiedsprofiel (code, name, page), as light as a build of
+    that gemeente alone: its wijken and buurten, the regio's classes so a colour means the same on every gemeente's
+    map, and of the similar areas elsewhere their published figures only."""
+    outlines, data = area_data(atlas)
+    for code, naam in atlas.gemeentenamen().items():
+        own_outlines, own_data = gemeente_area_data(outlines, data, code)
+        yield code, naam, _profile_map(atlas, own_outlines, own_data, title=f"Gebiedsprofiel {naam}",
+                                       peiljaar=peiljaar, online_basemap=online_basemap)
+
+
+def gemeente_page_name(gemeentecode: str) -> str:
+    """The file of a gemeente's own gebiedsprofiel in the site of a build of several gemeenten."""
+    return f"gebiedsprofiel-{gemeentecode}.html"
+
+
+def gemeente_area_data(outlines: dict[str, pd.DataFrame], data: dict, gemeentecode: str
+                       ) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The part of :func:`area_data` of one gemeente: its areas first, then the similar areas of its areas that lie
+    elsewhere (figures and names, no outline: the comparison with similar areas stays what it is in the regio)."""
+    number = gemeentecode[2:]
+    keep: dict[str, list[int]] = {}
+    for level in LEVELS:
+        codes = data["levels"][level]["codes"]
+        own = [i for i, code in enumerate(codes) if code[2:6] == number]
+        own_codes = {codes[i] for i in own}
+        peers = {peer for i in own for peer in data["similar"][level].get(codes[i], [])} - own_codes
+        position = {code: i for i, code in enumerate(codes)}
+        keep[level] = own + sorted(position[peer] for peer in peers)
+    moved = {level: {old: new for new, old in enumerate(positions)} for level, positions in keep.items()}
+    values: dict[str, dict] = {}
+    hidden: dict[str, dict] = {}
+    for indicator, levels in data["values"].items():
+        values[indicator] = {level: {year: [cells[i] for i in keep[level]] if level in keep else
+                                     {code: v for code, v in cells.items() if code == gemeentecode or level == "regio"}
+                                     for year, cells in years.items()} for level, years in levels.items()}
+        hidden[indicator] = {level: {year: shown for year, by_reason in years.items()
+                                     if (shown := _moved(by_reason, moved[level]))}
+                             for level, years in data["hidden"][indicator].items()}
+    kept_codes = {level: [data["levels"][level]["codes"][i] for i in positions] for level, positions in keep.items()}
+    numbers = {area[2:6] for codes in kept_codes.values() for area in codes}
+    part = {
+        **data,
+        "gemeenten": {code: naam for code, naam in data["gemeenten"].items() if code[2:] in numbers},
+        "levels": {level: {"codes": kept_codes[level], "names": [data["levels"][level]["names"][i] for i in keep[level]]}
+                   for level in LEVELS},
+        "values": values, "hidden": hidden,
+        "signals": {level: {code: s for code, s in by_area.items() if code[2:6] == number}
+                    for level, by_area in data["signals"].items()},
+        "similar": {level: {code: s for code, s in by_area.items() if code[2:6] == number}
+                    for level, by_area in data["similar"].items()},
+    }
+    own_outlines = {level: frame[frame["code"].str[2:6] == number] for level, frame in outlines.items()}
+    return own_outlines, part
+
+
+def _moved(by_reason: dict[str, list[int]], moved: dict[int, int]) -> dict[str, list[int]]:
+    """Hidden positions per reason of the areas a page keeps, at their place on that page."""
+    kept = {reason: [moved[i] for i in positions if i in moved] for reason, positions in by_reason.items()}
+    return {reason: positions for reason, positions in kept.items() if positions}
+
+
+def _profile_map(atlas: Atlas, outlines: dict[str, pd.DataFrame], data: dict, *, title: str, peiljaar: str,
+                 online_basemap: bool) -> folium.Map:
     viewer = base_map(bounds(outlines["buurt"]), title=title, online_basemap=online_basemap)
     add_area_layers(viewer, outlines, data, profile_links=True)
     folium.LayerControl(collapsed=False, position="topright").add_to(viewer)
@@ -204,8 +274,8 @@ def add_area_layers(viewer: folium.Map, outlines: dict[str, pd.DataFrame], data:
         group.add_to(viewer)
     page = viewer.get_root()
     assert isinstance(page, Figure)  # base_map puts every map on a page
-    page.header.add_child(Element(f"<script>{AREAS_JS.read_text(encoding='utf-8')}</script>"), name="wa_areas_js")
-    page.html.add_child(Element(
+    page.header.add_child(Markup(f"<script>{AREAS_JS.read_text(encoding='utf-8')}</script>"), name="wa_areas_js")
+    page.html.add_child(Markup(
         f'<script type="application/json" class="{DATA_CLASS}">'
         + json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).replace("</", "<\\/") + "</script>"),
         name="wa_area_data")

@@ -21,7 +21,7 @@ import folium
 from wijkatlas.errors import WijkatlasError
 from wijkatlas.forked import Beside
 from wijkatlas.viewers.data import Atlas
-from wijkatlas.viewers.gebiedsprofiel import gebiedsprofiel
+from wijkatlas.viewers.gebiedsprofiel import gebiedsprofiel, gemeente_page_name, gemeente_profielen
 from wijkatlas.viewers.kavels import kavels_viewer
 from wijkatlas.viewers.offline import save
 from wijkatlas.viewers.profiles import Profiles, profile_page_name
@@ -138,6 +138,9 @@ def _write_pages(context: _Context, folder: Path, *, online_basemap: bool) -> li
             page = viewer.build(atlas, peiljaar=context.peiljaar, gebiedsnaam=context.gebiedsnaam,
                                 online_basemap=online_basemap)
             pages.append(save(page, folder / viewer.page).name)
+        if atlas.regio() and atlas.has("buurten"):
+            pages += [save(page, folder / gemeente_page_name(code)).name for code, _, page in gemeente_profielen(
+                atlas, peiljaar=context.peiljaar, online_basemap=online_basemap)]
         for half in halves:
             half.wait()
     finally:
@@ -163,11 +166,13 @@ def _copy_downloads(context: _Context, folder: Path) -> list[Path]:
     return [Path(shutil.copy2(path, folder / path.name)) for path in found]
 
 
-def _areas_per_gemeente(atlas: Atlas) -> list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]:
-    """Per gemeente its name and its wijken's and buurten's codes and names (a regio lists several gemeenten)."""
+def _areas_per_gemeente(atlas: Atlas) -> list[tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]]]:
+    """Per gemeente its map, name and its wijken's and buurten's codes and names (a regio lists several gemeenten)."""
     areas = {level: atlas.areas(level)[[LEVELS[level].code, LEVELS[level].naam]] for level in ("wijk", "buurt")}
-    return [(naam, *(list(frame[frame[LEVELS[level].code].str[2:6] == code[2:]].itertuples(index=False))
-                     for level, frame in areas.items()))
+    by_gemeente = {level: dict(tuple(frame.groupby(frame[LEVELS[level].code].str[2:6]))) for level, frame in areas.items()}
+    empty = {level: frame.iloc[:0] for level, frame in areas.items()}
+    return [(gemeente_page_name(code), naam, *(list(by_gemeente[level].get(code[2:], empty[level]).itertuples(index=False))
+                                               for level in areas))
             for code, naam in atlas.gemeentenamen().items()]
 
 

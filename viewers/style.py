@@ -85,6 +85,17 @@ _FRAME = Template("""
 """)
 
 
+class Markup(Element):
+    """Markup put in the page as it is: not read as a template, so a name holding ``{{`` stays text (and a
+    country's data block is not compiled by Jinja)."""
+
+    _template = Template("{{ this.markup }}")
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.markup = markup
+
+
 class Frame(MacroElement):
     """Title, source line and peiljaar in the top left corner of a map (a full-width bar on a phone)."""
 
@@ -112,8 +123,8 @@ def base_map(bounds: list[list[float]], *, title: str, online_basemap: bool) -> 
                         font_size="13px")
     page = DutchPage(title=html.escape(title))
     page.add_child(viewer)
-    page.header.add_child(Element(PAGE_CSS), name="wa_page_css")
-    page.header.add_child(Element(f"<script>{COMMON_JS.read_text(encoding='utf-8')}</script>"), name="wa_common_js")
+    page.header.add_child(Markup(PAGE_CSS), name="wa_page_css")
+    page.header.add_child(Markup(f"<script>{COMMON_JS.read_text(encoding='utf-8')}</script>"), name="wa_common_js")
     if online_basemap:
         folium.TileLayer(
             tiles="https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png",

@@ -19,6 +19,8 @@ function wijkatlasAreas(map, layers, data, options) {
   var esc = wa.esc;
   function fmt(v) { return wa.nl(v, 1); }
   function nameOf(lv, code) { return data.levels[lv].names[position[lv][code]]; }
+  var drawn = {};  // the areas with an outline on this page (a gemeente's page also holds its similar areas elsewhere)
+  Object.keys(layers).forEach(function (lv) { drawn[lv] = {}; });
   function each(fn) {
     Object.keys(layers).forEach(function (lv) { layers[lv].eachLayer(function (f) { fn(lv, f, f.feature.properties.code); }); });
   }
@@ -175,6 +177,7 @@ function wijkatlasAreas(map, layers, data, options) {
   }
   /* Tooltip and popup are written when shown, of what is chosen then (not for every area at every choice). */
   each(function (lv, f, code) {
+    drawn[lv][code] = true;
     f.bindTooltip(function () { return tooltip(byId[state.indicator], lv, code); }, {sticky: true});
     f.bindPopup(function () { return popup(byId[state.indicator], lv, code); }, {maxWidth: 340});
     f.on("click", function () { state.focus = {level: lv, code: code}; restyle(); });
@@ -185,6 +188,7 @@ function wijkatlasAreas(map, layers, data, options) {
   function csv() {
     var m = byId[state.indicator], lv = state.level, rows = [["gebiedscode", "gebiedsnaam", "indicator", "eenheid", "peiljaar", "waarde", "toelichting"]];
     data.levels[lv].codes.forEach(function (code) {
+      if (!drawn[lv][code]) return;
       var x = cell(m, lv, code, state.year);
       rows.push([code, nameOf(lv, code), m.title, m.unit, state.year, x.value !== undefined ? String(x.value).replace(".", ",") : "",
                  x.hidden !== undefined ? x.hidden : (x.none || "")]);
@@ -241,7 +245,9 @@ function wijkatlasAreas(map, layers, data, options) {
   }
   function fillAreas() {
     var lv = state.level, names = data.levels[lv].names;
-    var order = data.levels[lv].codes.map(function (c, i) { return i; }).sort(function (a, b) { return names[a].localeCompare(names[b], "nl"); });
+    var order = data.levels[lv].codes.map(function (c, i) { return i; }).filter(function (i) {
+      return drawn[lv][data.levels[lv].codes[i]];
+    }).sort(function (a, b) { return names[a].localeCompare(names[b], "nl"); });
     document.getElementById("wa-area").innerHTML = '<option value="">— kies een ' + lv + " —</option>" + order.map(function (i) {
       return '<option value="' + esc(data.levels[lv].codes[i]) + '">' + esc(names[i]) + "</option>";
     }).join("");
