@@ -20,6 +20,7 @@ from wijkatlas.geo.assign import assign_to_buurt
 from wijkatlas.geo.bag import load_verblijfsobjecten
 from wijkatlas.geo.gebieden import BoundaryFile, Gebieden, load_gebieden, regio_layer
 from wijkatlas.geo.kerncijfers import LONG_COLUMNS, load_kerncijfers
+from wijkatlas.geo.provincie import in_provincie
 from wijkatlas.geo.raster import zonal_statistics
 from wijkatlas.geo.registrations import RegistrationSpec, load_registration
 from wijkatlas.geo.texts import load_texts
@@ -114,6 +115,9 @@ def build_layers(sources: Sources, *, log: StageLog | None = None,
     with log("Gebiedsindeling laden"):
         gebieden = load_gebieden(sources.gebieden, gemeenten=sources.gebied.gemeenten)
         files += [("gebieden", boundary.file) for boundary in sources.gebieden]
+        if (provincie := sources.gebied.provincie) is not None:
+            gebieden = in_provincie(gebieden, provincie)
+            files.append(("provinciegrenzen", provincie.grenzen))
     derived = f" (afgeleid uit de buurtcodes: {', '.join(gebieden.afgeleid)})" if gebieden.afgeleid else ""
     gemeenten = f"{len(gebieden.gemeente)} gemeenten, " if sources.gebied.is_regio else ""
     log.note(f"{gemeenten}{len(gebieden.wijken)} wijken, {len(gebieden.buurten)} buurten{derived}")
@@ -207,10 +211,12 @@ def _outside_warning(outcome: SourceOutcome) -> list[str]:
 def _kerncijfers(sources: Sources, gebieden: Gebieden) -> tuple[pd.DataFrame, SourceOutcome, pd.DataFrame]:
     """All peiljaren in one long table; rows for codes missing from the gebiedsindeling are rejected."""
     known = set(gebieden.buurten["buurtcode"]) | set(gebieden.wijken["wijkcode"]) | set(gebieden.gemeente["gemeentecode"])
+    # a provincie's gemeenten follow from its outline: the other provinces' rows are not this build's
+    gemeenten = sources.gebied.gemeenten if sources.gebied.provincie is None else tuple(gebieden.gemeente["gemeentecode"])
     tables, rejected = [], []
     read = outside = 0
     for source in sources.kerncijfers:
-        loaded = load_kerncijfers(source.file, peiljaar=source.peiljaar, gemeenten=sources.gebied.gemeenten,
+        loaded = load_kerncijfers(source.file, peiljaar=source.peiljaar, gemeenten=gemeenten,
                                   sep=source.sep, encoding=source.encoding)
         rows = loaded.records.drop_duplicates("gebiedscode")
         unknown = rows[~rows["gebiedscode"].isin(known)]

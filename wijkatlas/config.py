@@ -20,7 +20,7 @@ from wijkatlas.geo.gebieden import BoundaryFile
 from wijkatlas.geo.pipeline import KerncijfersSource, RasterSource, Sources
 from wijkatlas.geo.registrations import GEO_FORMATS, GeometryJoin, RegistrationSpec
 from wijkatlas.indicators.catalog import DEFAULT_CATALOG
-from wijkatlas.vocabulary import Gebied
+from wijkatlas.vocabulary import Gebied, Provincie
 
 SECTIONS = {"gemeente", "gebied", "gebieden", "kerncijfers", "bag", "raster", "registraties", "indicators", "rekenen", "viewers"}
 ENGINES = ("lokaal", "dask")
@@ -82,7 +82,7 @@ def load_config(path: Path) -> BuildConfig:
     checker = _Checker(path)
     checker.keys("", raw, allowed=SECTIONS, required={"gebieden"})
     base = path.parent
-    gebied = _gebied(raw, checker)
+    gebied = _gebied(raw, base, checker)
 
     gebieden = _boundaries(raw.get("gebieden", {}), base, checker)
     bag = raw.get("bag")
@@ -149,8 +149,9 @@ def load_config(path: Path) -> BuildConfig:
     )
 
 
-def _gebied(raw: dict, checker: _Checker) -> Gebied:
-    """``[gemeente]`` (code, naam) for one gemeente, or ``[gebied]`` (naam, code, gemeenten or alle) for several."""
+def _gebied(raw: dict, base: Path, checker: _Checker) -> Gebied:
+    """``[gemeente]`` (code, naam) for one gemeente, or ``[gebied]`` (naam, code, gemeenten, alle or provincie) for
+    several."""
     if ("gemeente" in raw) == ("gebied" in raw):
         checker.problem("geef [gemeente] (code, naam) voor één gemeente, of [gebied] (naam en gemeenten = [\"GM…\", …] "
                         "of alle = true) voor meer gemeenten, niet beide of geen van beide")
@@ -163,13 +164,17 @@ def _gebied(raw: dict, checker: _Checker) -> Gebied:
             checker.problem(f"gemeente.code is '{code}' maar moet de vorm GMxxxx hebben")
         return Gebied(code, str(gemeente.get("naam", "")) if isinstance(gemeente, dict) else "", (code,))
     entry = raw["gebied"]
-    checker.keys("gebied", entry, allowed={"naam", "code", "gemeenten", "alle"}, required={"naam"})
+    checker.keys("gebied", entry, allowed={"naam", "code", "gemeenten", "alle", "provincie", "provinciegrenzen"},
+                 required={"naam"})
     if not isinstance(entry, dict):
         return Gebied("GM0000", "", ("GM0000",))
+    if "provincie" in entry or "provinciegrenzen" in entry:
+        return _provincie(entry, base, checker)
     everything = entry.get("alle", False) is True
     gemeenten = entry.get("gemeenten", [])
     if everything == bool(gemeenten):
-        checker.problem("[gebied] vraagt gemeenten = [\"GM0534\", \"GM0553\", …] of alle = true (één van beide)")
+        checker.problem("[gebied] vraagt gemeenten = [\"GM0534\", \"GM0553\", …], alle = true of provincie = "
+                        "\"PV28\" (één daarvan)")
     elif not everything and not (isinstance(gemeenten, list) and len(gemeenten) >= 2
                                  and all(isinstance(c, str) and re.fullmatch(r"GM\d{4}", c) for c in gemeenten)):
         checker.problem(f"gebied.gemeenten is {gemeenten!r} maar moet twee of meer codes GMxxxx zijn, bv. "
@@ -181,6 +186,23 @@ def _gebied(raw: dict, checker: _Checker) -> Gebied:
         checker.problem(f"gebied.code is '{code}' maar moet twee hoofdletters en 2–4 cijfers zijn, niet BU/WK/GM "
                         "(bv. RG01, of de CBS-code van een provincie als PV28)")
     return Gebied(code, str(entry.get("naam", "")), None if everything else tuple(gemeenten))
+
+
+def _provincie(entry: dict, base: Path, checker: _Checker) -> Gebied:
+    """``[gebied]`` of a provincie: its CBS code and the CBS gebiedsindelingen file with its outline."""
+    code = str(entry.get("provincie", ""))
+    if not re.fullmatch(r"PV\d{2}", code):
+        checker.problem(f"gebied.provincie is '{code}' maar moet de CBS-code van een provincie zijn, bv. \"PV28\" "
+                        "(Zuid-Holland)")
+    if "provinciegrenzen" not in entry:
+        checker.problem("gebied.provincie vraagt ook provinciegrenzen = \"…gpkg\": de CBS gebiedsindelingen (PDOK) "
+                        "met de laag provincie_gegeneraliseerd")
+    if "gemeenten" in entry or "alle" in entry:
+        checker.problem("[gebied] vraagt gemeenten, alle = true of provincie: één daarvan")
+    if "code" in entry and entry["code"] != code:
+        checker.problem(f"gebied.code is '{entry['code']}' maar een provincie heeft haar eigen code ({code}); laat "
+                        "code weg")
+    return Gebied(code, str(entry.get("naam", "")), None, Provincie(code, base / str(entry.get("provinciegrenzen", ""))))
 
 
 def _boundaries(entry: object, base: Path, checker: _Checker) -> tuple[BoundaryFile, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -39,14 +40,23 @@ def present_levels(layers: Collection[str]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Gebied:
-    """What a build covers: one gemeente, several (a regio), or every gemeente in its files (the country)."""
+class Provincie:
+    """A provincie by its CBS code (``PV20``–``PV31``), and the CBS gebiedsindelingen file with its outline."""
 
-    #: ``GMxxxx`` for one gemeente, else the regio's own code (``NL01`` for the country)
+    code: str
+    grenzen: Path
+
+
+@dataclass(frozen=True)
+class Gebied:
+    """What a build covers: one gemeente, several (a regio), a provincie's, or every gemeente in its files."""
+
+    #: ``GMxxxx`` for one gemeente, else the regio's own code (``NL01`` for the country, ``PV28`` for a provincie)
     code: str
     naam: str
-    #: the gemeentecodes covered; ``None`` for every gemeente the files hold
+    #: the gemeentecodes covered; ``None`` for every gemeente the files hold (in ``provincie`` when one is given)
     gemeenten: tuple[str, ...] | None
+    provincie: Provincie | None = None
 
     @property
     def is_regio(self) -> bool:
@@ -54,9 +64,12 @@ class Gebied:
         return self.gemeenten is None or len(self.gemeenten) > 1
 
     def describe(self) -> str:
-        """How the build's area is named in messages: "Havenstede (GM9901)", "Duin- en Bollenstreek (3 gemeenten)"."""
+        """How the build's area is named in messages: "Havenstede (GM9901)", "Duin- en Bollenstreek (3 gemeenten)",
+        "Zuid-Holland (provincie PV28)"."""
         if not self.is_regio:
             return f"{self.naam} ({self.code})"
+        if self.provincie is not None:
+            return f"{self.naam} (provincie {self.provincie.code})"
         return f"{self.naam} ({'alle gemeenten' if self.gemeenten is None else f'{len(self.gemeenten)} gemeenten'})"
 
 #: Status of a figure that is not published because of disclosure control; every such status starts so.
