@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,10 +99,12 @@ class Profiles:
     atlas: Atlas
 
     def pages(self, *, printing: bool = False, with_pdf: bool = False,
-              part: tuple[int, int] = (0, 1)) -> dict[str, str]:
-        """The profile page of every wijk and buurt by code; ``printing`` lays them out for the PDF, ``with_pdf``
-        links the PDF beside the page; ``part`` (i, n) gives every n-th page from the i-th (one process's share)."""
+              part: tuple[int, int] = (0, 1)) -> Iterator[tuple[str, str]]:
+        """The profile page of every wijk and buurt (code, page) in the order of :meth:`codes`; ``printing`` lays
+        them out for the PDF, ``with_pdf`` links the PDF beside the page; ``part`` (i, n) gives every n-th page from
+        the i-th (one process's share, which reads only its own areas' figures)."""
         atlas = self.atlas
+        mine = set(self.codes()[part[0]::part[1]])
         long = atlas.long()
         definitions = atlas.definitions()
         indicators = list(definitions.reset_index().to_dict("records"))
@@ -117,13 +120,13 @@ class Profiles:
             "bronnen": sources_table(atlas.sources()),
             "attributions": "; ".join(sorted({a for text in definitions["bronvermelding"] for a in text.split("; ")})),
         }
-        shown = long[long["niveau"].isin(LEVEL_TITLES)]
+        shown = long[long["gebiedscode"].isin(mine)]
         shown = shown.assign(geheim=is_suppressed(shown["status"]))
         targets = _by_area(atlas.targets(), by_year=False)
         signals, similar = _by_code(atlas.signals()), _by_code(atlas.similar())
         gemeente_series = {code: _values(rows) for code, rows in long[long["niveau"] == "gemeente"].groupby("gebiedscode")}
         names = dict(zip(long["gebiedscode"], long["gebiedsnaam"], strict=True))
-        buurten = shown[shown["niveau"] == "buurt"].drop_duplicates("gebiedscode")
+        buurten = long[long["niveau"] == "buurt"].drop_duplicates("gebiedscode")
         buurten_of = {wijk: list(rows[["gebiedscode", "gebiedsnaam"]].itertuples(index=False))
                       for wijk, rows in buurten.groupby("WK" + buurten["gebiedscode"].str[2:8])}
         texts = atlas.texts()
@@ -139,14 +142,11 @@ class Profiles:
         # the quality of the figures a page shows: each indicator's latest peiljaar of the area
         quality = _by_area(atlas.quality().merge(latest_rows[["niveau", "gebiedscode", "indicator", "peiljaar"]]),
                            by_year=True)
-        pages = {}
-        for number, ((niveau, code), area_latest) in enumerate(latest.items()):
-            if number % part[1] != part[0]:
-                continue
+        for (niveau, code), area_latest in latest.items():
             gemeentecode, wijkcode = f"GM{code[2:6]}", "WK" + code[2:8]
             themes = self._themes(area_latest, series[(niveau, code)], indicators, quality.get((niveau, code), {}),
                                   targets.get((niveau, code), {}), gemeente_series.get(gemeentecode, {}), years)
-            pages[code] = TEMPLATES.get_template("profiel.html").render(
+            yield code, TEMPLATES.get_template("profiel.html").render(
                 **context, titel=LEVEL_TITLES[niveau], niveau=niveau, naam=names[code], code=code,
                 gemeentenaam=gemeentenamen.get(gemeentecode, gemeentecode),
                 wijk=(wijkcode, names[wijkcode]) if niveau == "buurt" and wijkcode in names else None,
@@ -154,7 +154,6 @@ class Profiles:
                 signalen=signals.get(code, []), vergelijkbaar=similar.get(code, []),
                 toelichting=MARKDOWN.render(texts[code])
                 if code in texts else "", pdf=profile_page_name(code, "pdf") if with_pdf else "")
-        return pages
 
     def codes(self) -> list[str]:
         """The wijken and buurten that get a profile, in the order of :meth:`pages`."""
@@ -164,7 +163,7 @@ class Profiles:
 
     def write(self, folder: Path, with_pdf: bool, part: tuple[int, int] = (0, 1)) -> None:
         """The profile pages of ``part`` into ``folder`` (see :meth:`pages`)."""
-        for code, text in self.pages(with_pdf=with_pdf, part=part).items():
+        for code, text in self.pages(with_pdf=with_pdf, part=part):
             (folder / profile_page_name(code)).write_text(text, encoding="utf-8")
 
     def write_pdfs(self, folder: Path) -> list[Path]:
@@ -174,7 +173,7 @@ class Profiles:
         gemeentenamen = self.atlas.gemeentenamen()
         with tempfile.TemporaryDirectory(dir=folder) as scratch:
             printable = {}
-            for code, page in self.pages(printing=True).items():
+            for code, page in self.pages(printing=True):
                 path = Path(scratch) / profile_page_name(code)
                 path.write_text(page, encoding="utf-8")
                 printable[path] = f"{LEVEL_TITLES[LEVEL_OF_PREFIX[code[:2]]]} {code} · gemeente " \
