@@ -6,6 +6,7 @@ control lets through and never numerators or denominators.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import geopandas as gpd
@@ -28,9 +29,28 @@ LONG_COLUMNS = ["indicator", "peiljaar", "niveau", "gebiedscode", "gebiedsnaam",
                 "verandering_eerste_jaar"]
 
 
-def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
+@dataclass(frozen=True)
+class Computed:
+    """The computed figures (before disclosure control), the basis disclosure control weighs them by, and which
+    indicators could be computed."""
+    figures: pd.DataFrame
+    basis: pd.DataFrame
+    available: Availability
+
+
+def compute_figures(store: Datapakhuis, catalog: Catalog, log: StageLog) -> Computed:
+    """Every indicator of the catalog per area and peiljaar, from the sources' records in ``store``."""
+    with log("Indicatoren berekenen"):
+        available = availability(store, catalog)
+        figures = compute_indicators(store, catalog, available)
+        years = sorted(figures["peiljaar"].unique().tolist())
+        return Computed(figures, basis_figures(store, catalog, years), available)
+
+
+def build_products(store: Datapakhuis, catalog: Catalog, computed: Computed, *, built_at: datetime,
                    workers: int = 1, log: StageLog | None = None) -> dict[str, pd.DataFrame]:
-    """Every indicator layer of the datapakhuis; ``log`` reports (and may measure) computing, protecting, comparing.
+    """Every indicator layer of the datapakhuis from the ``computed`` figures; ``log`` reports (and may measure)
+    protecting and comparing. ``store`` needs its areas and source reports, no longer the records.
 
     Returns
     -------
@@ -47,15 +67,10 @@ def build_products(store: Datapakhuis, catalog: Catalog, *, built_at: datetime,
         ``editie`` (what the build covers and when it was made).
     """
     log = log or StageLog()
-    with log("Indicatoren berekenen"):
-        available = availability(store, catalog)
-        figures = compute_indicators(store, catalog, available)
-        years = sorted(figures["peiljaar"].unique().tolist())
-        basis = basis_figures(store, catalog, years)
     with log("Geheimhouding"):
-        public = protect(figures, basis, catalog, store.areas, workers=workers)
+        public = protect(computed.figures, computed.basis, catalog, store.areas, workers=workers)
     with log("Vergelijken, signaleren en kwaliteit"):
-        return _products(store, catalog, figures, public, available, built_at)
+        return _products(store, catalog, computed.figures, public, computed.available, built_at)
 
 
 def _products(store: Datapakhuis, catalog: Catalog, figures: pd.DataFrame, public: pd.DataFrame,

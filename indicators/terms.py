@@ -77,6 +77,13 @@ class Datapakhuis:
         """The code of the regio above the gemeenten, or ``None`` in a build of one gemeente."""
         return str(self.layers["regio"]["regiocode"].iloc[0]) if "regio" in self.levels else None
 
+    def without_records(self) -> Datapakhuis:
+        """This datapakhuis without the records of the sources the reconciliation counts (10 M BAG points for the
+        country) and their selections: what protecting and comparing read once the figures are computed."""
+        sources = set(self.layer("reconciliatie")["bron"])
+        return Datapakhuis({name: frame for name, frame in self.layers.items() if name not in sources},
+                           self.snapshot_year, self.add_up)
+
     def layer(self, name: str) -> pd.DataFrame:
         """A layer of the datapakhuis; the error names the layers there are."""
         if name not in self.layers:

@@ -13,15 +13,15 @@ from wijkatlas.api_config.collections import load_collections
 from wijkatlas.api_config.layers import write_api_data
 from wijkatlas.compute import open_engine
 from wijkatlas.config import load_config
-from wijkatlas.forked import Beside
+from wijkatlas.forked import Beside, release_freed
 from wijkatlas.geo.pipeline import build_layers
 from wijkatlas.indicators.catalog import load_catalog
 from wijkatlas.indicators.export import write_exports
-from wijkatlas.indicators.products import build_products
+from wijkatlas.indicators.products import build_products, compute_figures
 from wijkatlas.indicators.terms import Datapakhuis
 from wijkatlas.outputs import recover, staged_outputs
 from wijkatlas.stages import StageLog
-from wijkatlas.store import spreadsheet_safe, write_store
+from wijkatlas.store import spreadsheet_safe, store_writer
 from wijkatlas.viewers.site import write_site
 
 #: the layers a build reports afterwards (the records per source, why records were rejected, the warnings)
@@ -40,7 +40,8 @@ def build(config_path: Path, out: Path, log: StageLog) -> BuildResult:
     """Build the datapakhuis of ``config_path`` into ``out``: every output changes together, or none does.
 
     Each output is written from what the one before it left: the records (10 M BAG points for the
-    country) are let go once the datapakhuis holds them; exports, API data and viewers need the products only.
+    country) go into the datapakhuis as soon as the figures are computed and are let go before disclosure
+    control forks its workers; exports, API data and viewers need the products only.
     """
     config = load_config(config_path)
     catalog = load_catalog(config.catalog, config.local_catalog)
@@ -48,29 +49,38 @@ def build(config_path: Path, out: Path, log: StageLog) -> BuildResult:
         log.progress(line)
     log.progress(f"Datapakhuis bouwen voor {config.gebied.describe()} uit {config_path}"
                  f" (rekenmotor: {config.compute.engine})")
-    with open_engine(config.compute) as engine:
-        layers = build_layers(config, log=log, assign=engine.assign)
-        log.progress(f"{len(catalog.indicators)} indicatoren (peiljaar registraties en BAG: {config.peiljaar})")
-        # disclosure control forks its workers: not beside a dask client's threads
-        workers = config.compute.workers if config.compute.engine == "lokaal" else 1
-        products = build_products(Datapakhuis(layers, config.peiljaar, add_up=engine.add_up), catalog,
-                                  built_at=datetime.now(), workers=workers, log=log)
-    report = {name: layers[name] for name in REPORT_LAYERS}
     with staged_outputs(out) as staging:
-        exports = Beside(write_exports, products, catalog, staging / "export")  # the spreadsheets on the other core
-        try:
-            with log("Datapakhuis schrijven"):
-                store = write_store(layers | products, staging / settings.STORE_NAME)
+        with store_writer(staging / settings.STORE_NAME) as write_store:
+            with open_engine(config.compute) as engine:
+                layers = build_layers(config, log=log, assign=engine.assign)
+                log.progress(f"{len(catalog.indicators)} indicatoren (peiljaar registraties en BAG: {config.peiljaar})")
+                sources = Datapakhuis(layers, config.peiljaar, add_up=engine.add_up)
+                computed = compute_figures(sources, catalog, log)
+            with log("Records in het datapakhuis schrijven"):
+                write_store(layers)
                 for name in ("reconciliatie", "afgekeurd"):
                     spreadsheet_safe(layers[name]).to_csv(staging / f"{name}.csv", sep=";", index=False,
                                                           encoding="utf-8-sig")
-                del layers  # the records are in the datapakhuis now
-            with log("Exports schrijven (naast het datapakhuis)"):
-                exports.wait()
-        finally:
-            exports.stop()
+            report = {name: layers[name] for name in REPORT_LAYERS}
+            reports = sources.without_records()
+            del layers, sources  # the records are in the datapakhuis now
+            release_freed()
+            # disclosure control forks its workers: not beside a dask client's threads
+            workers = config.compute.workers if config.compute.engine == "lokaal" else 1
+            products = build_products(reports, catalog, computed, built_at=datetime.now(), workers=workers, log=log)
+            del computed
+            exports = Beside(write_exports, products, catalog, staging / "export")  # the spreadsheets on the other core
+            try:
+                with log("Datapakhuis schrijven"):
+                    write_store(products)
+                with log("Exports schrijven (naast het datapakhuis)"):
+                    exports.wait()
+            finally:
+                exports.stop()
         definitions = products["indicator_definities"]
         del products
+        release_freed()
+        store = staging / settings.STORE_NAME
         with log("API-gegevens schrijven"):
             _, left_out = write_api_data(store, catalog, load_collections(), staging / "api")
         with log("Kaarten en profielen schrijven"):

@@ -7,12 +7,27 @@ in the forked work is raised again where the build waits for it.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import multiprocessing
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
+import pyarrow
+
 from wijkatlas.errors import WijkatlasError
+
+
+def release_freed() -> None:
+    """Give the memory of frames let go back to the system: glibc and Arrow keep freed memory for reuse, and a
+    process forked after that keeps it too (a national build let go of 10 M records before disclosure control)."""
+    gc.collect()
+    pyarrow.default_memory_pool().release_unused()
+    trim = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim", None)  # glibc's
+    if trim is not None:
+        trim(0)
 
 
 class Beside:

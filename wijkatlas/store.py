@@ -6,6 +6,8 @@ import errno
 import os
 import re
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -21,18 +23,32 @@ GPKG_VERSION = "1.2"
 def write_store(layers: dict[str, pd.DataFrame], path: Path) -> Path:
     """Write every layer to one GeoPackage at ``path``, replacing any previous store only on success.
 
-    The layers are written to a temporary file beside ``path`` which then
-    replaces it in one rename, so a failed run leaves the previous store intact.
     Frames without geometry become attribute tables.
+    """
+    with store_writer(path) as write:
+        write(layers)
+    return path
+
+
+@contextmanager
+def store_writer(path: Path) -> Iterator[Callable[[dict[str, pd.DataFrame]], None]]:
+    """A function that adds layers to a new GeoPackage, group by group; at the end of the block it replaces
+    ``path`` (in one rename: a failed run leaves the previous store intact).
+
+    A build writes the sources' records as soon as the figures are computed and lets go of them.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".gpkg", dir=path.parent)
     os.close(handle)
     os.unlink(temporary)
-    try:
+
+    def write(layers: dict[str, pd.DataFrame]) -> None:
         for name, frame in layers.items():
             options = {"VERSION": GPKG_VERSION} if not Path(temporary).exists() else {}
             pyogrio.write_dataframe(frame, temporary, layer=name, driver="GPKG", use_arrow=True, **options)
+
+    try:
+        yield write
         os.replace(temporary, path)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
@@ -40,7 +56,6 @@ def write_store(layers: dict[str, pd.DataFrame], path: Path) -> Path:
             raise WijkatlasError(f"{path.parent}: schijf vol; maak ruimte of kies een andere --out. "
                                  "De vorige uitvoer is niet veranderd") from None
         raise
-    return path
 
 
 #: A cell starting with one of these is taken as a formula by Excel and LibreOffice (CSV injection).
