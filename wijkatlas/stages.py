@@ -103,6 +103,11 @@ def count_text(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
+def decimal_text(number: float, digits: int = 1) -> str:
+    """A number with a decimal comma (``2,5``)."""
+    return f"{number:.{digits}f}".replace(".", ",")
+
+
 def gib_text(size: int) -> str:
     """A memory size in GiB with a decimal comma (``1,25 GiB``)."""
     return f"{size / 2**30:.2f} GiB".replace(".", ",")

@@ -148,15 +148,17 @@ def test_build_bench_times_every_stage_of_a_real_build_beside_the_geopandas_way(
     report = run_build_bench(0.005, tmp_path, progress=lambda message: None)
     lines = report.splitlines()
     assert lines[0].startswith("Wijkatlas bench --build, schaal 0.005: 2 gemeenten, 20 wijken")
-    stages = [line[:52].strip() for line in lines[2:-4]]
+    stages = [line[:52].strip() for line in lines[2:-5]]
     assert stages[:3] == ["Gebiedsindeling laden", "CBS kerncijfers laden", BAG_STAGE]
     assert {"Geheimhouding", "Exports schrijven (naast het datapakhuis)", "API-gegevens schrijven",
             "Kaarten en profielen schrijven"} <= set(stages)
     bag = next(line for line in lines if line.startswith(BAG_STAGE))
     assert len(bag.split()) == len(BAG_STAGE.split()) + 6  # time and peak of the build, then of the baseline
-    assert "toegewezen door beide" in lines[-3] and lines[-1].startswith("doel (< 10 min, < 8,00 GiB, kaart < 3 s)")
+    assert "toegewezen door beide" in lines[-4]
+    assert lines[-1].startswith("doel (< 10 min, < 8,00 GiB, kaart < 3 s, gemeentekaart < 1 MB)")
     assert re.fullmatch(r"kaart van alle gebieden \(gebiedsprofiel\.html, \d+,\d MB\): getekend in Chromium na \d+,\d s",
-                        lines[-2]), lines[-2]
+                        lines[-3]), lines[-3]
+    assert re.fullmatch(r"grootste kaart van één gemeente \(gebiedsprofiel-GM\d{4}\.html\): 0,\d\d MB", lines[-2]), lines[-2]
     built = tmp_path / "uitvoer-schaal-0.005"
     gemeenten = pyogrio.read_dataframe(built / "datapakhuis.gpkg", layer="indicatoren_gemeente_openbaar")
     assert len(gemeenten) == 2 and (built / "viewers" / "index.html").is_file()
