@@ -125,8 +125,10 @@ def validate_verblijfsobjecten(frame: gpd.GeoDataFrame, *, source: str, rows: pd
         },
         geometry=frame.geometry,
         crs=RD_CRS,
-    )[keep.to_numpy()].reset_index(drop=True)
-    return Loaded(records=records, rejected=rejected, read=len(frame))
+    )
+    if not keep.all():  # PDOK's extract is clean: no copy of 10 M records then
+        records = records[keep.to_numpy()]
+    return Loaded(records=records.reset_index(drop=True), rejected=rejected, read=len(frame))
 
 
 def is_woning(gebruiksdoel: pd.Series) -> pd.Series:

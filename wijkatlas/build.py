@@ -53,6 +53,7 @@ def build(config_path: Path, out: Path, log: StageLog) -> BuildResult:
         with store_writer(staging / settings.STORE_NAME) as write_store:
             with open_engine(config.compute) as engine:
                 layers = build_layers(config, log=log, assign=engine.assign)
+                release_freed()  # what loading 10 M records needed on the way
                 log.progress(f"{len(catalog.indicators)} indicatoren (peiljaar registraties en BAG: {config.peiljaar})")
                 sources = Datapakhuis(layers, config.peiljaar, add_up=engine.add_up)
                 computed = compute_figures(sources, catalog, log)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from wijkatlas import settings
-from wijkatlas.errors import WijkatlasError
+from wijkatlas.errors import ConfigError, WijkatlasError
 from wijkatlas.indicators.availability import NOT_AVAILABLE
 
 
@@ -34,8 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")
         return 0
     except OSError as error:  # the machine's, not the data's: a full disk, a folder without rights
-        print(f"fout: {error.filename or ''}: {error.strerror or error}; de vorige uitvoer is niet veranderd",
-              file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"fout: {where}{error.strerror or error}; de vorige uitvoer is niet veranderd", file=sys.stderr)
         return 1
     except Exception as error:  # a problem Wijkatlas does not recognise yet: one line here, the details in a log
         log = Path(tempfile.gettempdir()) / f"wijkatlas-fout-{datetime.now():%Y%m%d-%H%M%S}.log"
@@ -139,6 +139,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--build", action="store_true",
                        help="meet elke stap van de hele bouw (bronnen, indicatoren, geheimhouding, uitvoer) met "
                             "piekgeheugen, naast geopandas voor de zwaarste stap")
+    bench.add_argument("--dask", action="store_true",
+                       help="met --build: bouw ook op de dask-motor en controleer dat elk cijfer gelijk is")
     bench.add_argument("--data", type=Path, default=Path("out/bench"), help="map voor de gegenereerde gegevens")
     bench.set_defaults(run=_bench)
 
@@ -357,8 +359,13 @@ def _bench(args: argparse.Namespace) -> int:
     from wijkatlas.bench import run_bench
     from wijkatlas.bench_build import run_build_bench
 
-    run = run_build_bench if args.build else run_bench
-    print(run(args.scale, args.data, progress=lambda message: print(message, file=sys.stderr)))
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    if args.dask and not args.build:
+        raise ConfigError("--dask meet de hele bouw op de dask-motor: gebruik het met --build")
+    print(run_build_bench(args.scale, args.data, dask=args.dask, progress=progress) if args.build
+          else run_bench(args.scale, args.data, progress=progress))
     return 0
 
 
