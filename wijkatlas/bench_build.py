@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wijkatlas.errors import WijkatlasError
+from wijkatlas.settings import STORE_NAME
 from wijkatlas.stages import Stage, StageLog, StageMeter, count_text, decimal_text, gib_text
 
 #: the stage of the build the baseline does the plain way
@@ -108,9 +109,36 @@ def baseline_bag(config_path: Path) -> Measured:
     return Measured(list(meter.stages.values()), time.perf_counter() - started, int(joined["buurtcode"].notna().sum()))
 
 
-def run_build_bench(scale: float, data_dir: Path, *, seed: int = 2024,
+def on_dask(config: Path) -> Path:
+    """The same build configuration on the dask engine: a local cluster of two workers, eight partitions."""
+    target = config.with_name(f"{config.stem}-dask.toml")
+    target.write_text(config.read_text(encoding="utf-8") + '\n[rekenen]\nmotor = "dask"\npartities = 8\nwerkers = 2\n',
+                      encoding="utf-8")
+    return target
+
+
+def identical_figures(local: Path, dask: Path) -> tuple[int, int]:
+    """The figures and assigned verblijfsobjecten two builds share, when every figure (intern, every level and
+    peiljaar) and every record's buurt is the same; else a :class:`WijkatlasError` naming the first difference."""
+    from pandas.testing import assert_frame_equal
+
+    from wijkatlas.store import read_layer
+
+    compared = 0
+    for layer, columns in (("indicatoren_lang_intern", None), ("bag_verblijfsobjecten", ["buurtcode"])):
+        ours, theirs = (read_layer(store, layer, columns) for store in (local, dask))
+        try:
+            assert_frame_equal(ours, theirs, check_exact=True)
+        except AssertionError as difference:
+            raise WijkatlasError(f"de dask-bouw wijkt af van de lokale in {layer}: {difference}") from None
+        compared = len(ours) if columns is None else compared
+    return compared, int(ours["buurtcode"].notna().sum())
+
+
+def run_build_bench(scale: float, data_dir: Path, *, seed: int = 2024, dask: bool = False,
                     progress: Callable[[str], None] = print) -> str:
-    """Generate (or reuse) the sources, build them and run the baseline, each in a fresh process; the report."""
+    """Generate (or reuse) the sources, build them and run the baseline, each in a fresh process; with ``dask`` also
+    build them on the dask engine and check its figures against the local build's; the report."""
     from wijkatlas.synthetic.national import generate_netherlands
 
     started = time.perf_counter()
@@ -118,8 +146,12 @@ def run_build_bench(scale: float, data_dir: Path, *, seed: int = 2024,
     progress(f"bronnen schaal {scale:g}: {sources.counts} ({time.perf_counter() - started:.0f} s, in {sources.config.parent})")
     runs: dict[str, Measured] = {}
     out = data_dir / f"uitvoer-schaal-{scale:g}"
-    for name, work, argument in (("bouw", measured_build, (sources.config, out)),
-                                 ("basis", baseline_bag, (sources.config,))):
+    dask_out = data_dir / f"uitvoer-schaal-{scale:g}-dask"
+    planned: list[tuple[str, Callable[..., Measured], tuple[Path, ...]]] = [
+        ("bouw", measured_build, (sources.config, out)), ("basis", baseline_bag, (sources.config,))]
+    if dask:
+        planned.append(("dask", measured_build, (on_dask(sources.config), dask_out)))
+    for name, work, argument in planned:
         progress(f"… {name}")
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
             runs[name] = pool.submit(work, *argument).result()
@@ -127,8 +159,15 @@ def run_build_bench(scale: float, data_dir: Path, *, seed: int = 2024,
         raise WijkatlasError(f"bouw en basis wijzen verschillend toe: {runs['bouw'].assigned} tegen "
                              f"{runs['basis'].assigned} verblijfsobjecten")
     largest = max((out / "viewers").glob(GEMEENTE_PAGES), key=lambda page: page.stat().st_size)
-    return report(scale, sources.counts, runs["bouw"], runs["basis"], open_map(out / "viewers" / MAP_PAGE),
+    text = report(scale, sources.counts, runs["bouw"], runs["basis"], open_map(out / "viewers" / MAP_PAGE),
                   (largest.name, largest.stat().st_size))
+    if not dask:
+        return text
+    figures, assigned = identical_figures(out / STORE_NAME, dask_out / STORE_NAME)
+    on = runs["dask"]
+    return (f"{text}\ndask-motor (lokaal cluster, 2 werkers): hele bouw {decimal_text(on.seconds)} s, piek "
+            f"{gib_text(max(stage.peak_bytes for stage in on.stages))}; identiek aan de lokale bouw: "
+            f"{count_text(figures)} cijfers, {count_text(assigned)} verblijfsobjecten in dezelfde buurt")
 
 
 def report(scale: float, counts: dict[str, int], build: Measured, baseline: Measured, shown: MapOpened,

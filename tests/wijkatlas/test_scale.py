@@ -13,11 +13,11 @@ import shapely
 from pandas.testing import assert_frame_equal
 
 from wijkatlas.bench import baseline_path, fast_path, run_bench
-from wijkatlas.bench_build import BAG_STAGE, run_build_bench
+from wijkatlas.bench_build import BAG_STAGE, identical_figures, run_build_bench
 from wijkatlas.columnar import iter_point_batches
 from wijkatlas.compute import open_engine
 from wijkatlas.config import ComputeSettings, load_config
-from wijkatlas.errors import CRSError, SourceError
+from wijkatlas.errors import CRSError, SourceError, WijkatlasError
 from wijkatlas.geo.pipeline import build_layers
 from wijkatlas.indicators.bulk import buurt_totals, layer_terms, term_label
 from wijkatlas.indicators.catalog import load_catalog
@@ -25,6 +25,7 @@ from wijkatlas.indicators.engine import compute_indicators
 from wijkatlas.indicators.partitioned import PartitionedAddUp
 from wijkatlas.indicators.terms import Datapakhuis, evaluate
 from wijkatlas.settings import DEMO_CONFIG, RD_CRS
+from wijkatlas.store import write_store
 from wijkatlas.synthetic.national import generate_national
 
 
@@ -162,3 +163,27 @@ def test_build_bench_times_every_stage_of_a_real_build_beside_the_geopandas_way(
     built = tmp_path / "uitvoer-schaal-0.005"
     gemeenten = pyogrio.read_dataframe(built / "datapakhuis.gpkg", layer="indicatoren_gemeente_openbaar")
     assert len(gemeenten) == 2 and (built / "viewers" / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_build_bench_on_dask_checks_every_figure_against_the_local_build(tmp_path):
+    report = run_build_bench(0.005, tmp_path, dask=True, progress=lambda message: None)
+    last = report.splitlines()[-1]
+    assert re.fullmatch(r"dask-motor \(lokaal cluster, 2 werkers\): hele bouw \d+,\d s, piek \d+,\d\d GiB; identiek aan "
+                        r"de lokale bouw: [\d.]+ cijfers, [\d.]+ verblijfsobjecten in dezelfde buurt", last), last
+    local = pyogrio.read_dataframe(tmp_path / "uitvoer-schaal-0.005" / "datapakhuis.gpkg",
+                                   layer="indicatoren_lang_intern", read_geometry=False)
+    assert f"{len(local):,} cijfers".replace(",", ".") in last
+
+
+def test_a_figure_that_differs_between_engines_is_named(tmp_path):
+    figures = pd.DataFrame({"indicator": ["inwoners", "inwoners"], "gebiedscode": ["BU00010000", "BU00010001"],
+                            "waarde": [120.0, 80.0]})
+    records = pd.DataFrame({"buurtcode": ["BU00010000", None]})
+    stores = []
+    for name, changed in (("lokaal", figures), ("dask", figures.assign(waarde=[120.0, 81.0]))):
+        stores.append(write_store({"indicatoren_lang_intern": changed, "bag_verblijfsobjecten": records},
+                                  tmp_path / name / "datapakhuis.gpkg"))
+    assert identical_figures(stores[0], stores[0]) == (2, 1)
+    with pytest.raises(WijkatlasError, match="wijkt af van de lokale in indicatoren_lang_intern"):
+        identical_figures(*stores)
