@@ -132,7 +132,7 @@ def test_gebied_covers_several_gemeenten_or_all(tmp_path):
     ('[gebied]\nnaam = "B"\ngemeenten = ["GM0534"]\n', r"twee of meer codes GMxxxx.*gebruik je \[gemeente\]"),
     ('[gebied]\nnaam = "B"\ngemeenten = ["GM0534", "0553"]\n', r"twee of meer codes GMxxxx"),
     ('[gebied]\nnaam = "B"\ngemeenten = ["GM0534", "GM0534"]\n', r"noemt een gemeente dubbel"),
-    ('[gebied]\nnaam = "B"\n', r"gemeenten = \[.*\] of alle = true"),
+    ('[gebied]\nnaam = "B"\n', r"gemeenten = \[.*\], alle = true of provincie = \"PV28\""),
     ('[gebied]\nnaam = "B"\nalle = true\ncode = "GM0001"\n', r"gebied.code is 'GM0001'.*niet BU/WK/GM"),
 ])
 def test_a_wrong_gebied_is_explained(tmp_path, text, message):
