@@ -24,6 +24,7 @@ import shapely
 from wijkatlas.errors import SourceError, ValidationError
 from wijkatlas.geo._crs import with_checked_crs
 from wijkatlas.geo._online import fetch_features, open_features
+from wijkatlas.geo._shapes import valid_polygons
 from wijkatlas.geo._tables import list_layers, read_features
 from wijkatlas.settings import PDOK_WIJKENBUURTEN_URL, RD_CRS
 from wijkatlas.vocabulary import BOUNDARY_LEVEL_NAMES, Gebied
@@ -306,7 +307,7 @@ def _area_rows(frame: gpd.GeoDataFrame, *, name: str, wanted: frozenset[str] | N
 
 def _merge_parts(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One row per code: the union of its land and water parts, with both areas in ha."""
-    frame = frame.set_geometry(shapely.make_valid(frame.geometry.to_numpy()))
+    frame = frame.set_geometry(valid_polygons(frame.geometry.to_numpy()))
     area_ha = frame.geometry.area / 10_000
     land = area_ha.where(~frame["is_water"], 0.0).groupby(frame["code"]).sum()
     water = area_ha.where(frame["is_water"], 0.0).groupby(frame["code"]).sum()

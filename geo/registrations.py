@@ -23,6 +23,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from wijkatlas.errors import ConfigError, SourceError
 from wijkatlas.geo._crs import with_checked_crs
 from wijkatlas.geo._records import Loaded, combine, no_rejections, rejections
+from wijkatlas.geo._shapes import valid_polygons
 from wijkatlas.geo._tables import parse_dates, parse_numbers, read_features, read_text_table, snake_name, without_empty_rows
 from wijkatlas.geo.geocode import geocode_addresses
 from wijkatlas.settings import LONLAT_BOUNDS, RD_BOUNDS, RD_CRS, WGS84_CRS
@@ -177,7 +178,7 @@ def _repaired(geometry: gpd.GeoSeries, verdict: _Verdict, field: str, warnings: 
     if not invalid.any():
         return geometry
     repaired = geometry.copy()
-    repaired[invalid] = [_polygonal(shape) for shape in shapely.make_valid(geometry[invalid].to_numpy())]
+    repaired[invalid] = valid_polygons(geometry[invalid].to_numpy())
     lost = invalid & (repaired.isna() | repaired.is_empty)
     verdict.reject(lost, field, geometry.to_wkt().str.slice(0, 80), "geometrie_ongeldig")
     fixed = invalid & ~lost
@@ -185,14 +186,6 @@ def _repaired(geometry: gpd.GeoSeries, verdict: _Verdict, field: str, warnings: 
         shown = ", ".join(verdict.ids[fixed].head(5).astype(str))
         warnings.append(f"{int(fixed.sum())} ongeldige geometrie(ën) hersteld met make_valid (bv. id {shown})")
     return repaired
-
-
-def _polygonal(shape: shapely.Geometry) -> shapely.Geometry:
-    """The polygon parts of what make_valid returns for a polygon (it may add lines or points at a self-touch)."""
-    if shape.geom_type != "GeometryCollection":
-        return shape
-    polygons = [part for part in shape.geoms if part.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(polygons) if polygons else shape
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import shapely
 from responses import matchers
 
 from wijkatlas.errors import OfflineError, SourceError, ValidationError
+from wijkatlas.geo.assign import assign_to_buurt
 from wijkatlas.geo.gebieden import fetch_gebieden, load_gebieden
 
 from helpers import REPO, recorded
@@ -50,6 +51,20 @@ def test_land_and_water_parts_are_summed_per_code(tmp_path):
     assert dorp["oppervlakte_land_ha"] == 0.8 and dorp["oppervlakte_water_ha"] == 0.2
     assert dorp.geometry.area == pytest.approx(10_000)
     assert dorp["wijknaam"] == "Kern" and dorp["gemeentenaam"] == "Proefdorp"
+
+
+def test_a_buurt_with_a_spike_keeps_its_area_as_a_polygon_and_its_points_go_where_they_lie(tmp_path):
+    spiked = shapely.Polygon([(0, 0), (100, 0), (100, 100), (0, 100), (0, 50), (-30, 50), (0, 50)])  # a dangling edge
+    buurten = gpd.GeoDataFrame(
+        {"buurtcode": ["BU00010000", "BU00010001"], "buurtnaam": ["Dorp", "Veld"], "wijkcode": ["WK000100"] * 2,
+         "gemeentecode": ["GM0001"] * 2, "water": ["NEE"] * 2},
+        geometry=[spiked, shapely.box(100, 0, 200, 100)], crs="EPSG:28992")
+    gebieden = load_gebieden(write_kaart(tmp_path / "k.gpkg", buurten=buurten), gemeenten="GM0001")
+    assert gebieden.buurten.geom_type.tolist() == ["Polygon", "Polygon"]  # make_valid alone: polygon + line
+    assert gebieden.buurten.geometry.area.tolist() == [10_000, 10_000]
+    near = gpd.GeoDataFrame(geometry=gpd.points_from_xy([99.9, 100.1, 99.99], [50, 50, 0.01]), crs="EPSG:28992")
+    assigned = assign_to_buurt(near, gebieden.buurten)  # a grid of 1 m cells: the shared edge cells are tested exactly
+    assert assigned["buurtcode"].tolist() == ["BU00010000", "BU00010001", "BU00010000"]
 
 
 def test_releases_before_2022_with_snake_case_fields_are_read(tmp_path):
