@@ -5,9 +5,11 @@ All sources end in :func:`validate_verblijfsobjecten`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from wijkatlas.errors import CRSError, SourceError, ValidationError
@@ -24,6 +26,8 @@ ALIASES = {
     "woonplaats_naam": "woonplaats", "woonplaatsnaam": "woonplaats",
     "huisnummertoevoeging": "toevoeging", "pand_bouwjaar": "bouwjaar", "oorspronkelijkbouwjaar": "bouwjaar",
 }
+#: a GeoPackage is read in batches of this many verblijfsobjecten (memory: see :func:`read_features`)
+BATCH_ROWS = 1_000_000
 #: the name its records, reconciliation and rejections go by (the store's layer)
 SOURCE_NAME = "bag_verblijfsobjecten"
 
@@ -34,10 +38,11 @@ def load_verblijfsobjecten(source: Path, *, layer: str | None = None) -> Loaded:
     Returns
     -------
     Loaded
-        ``records``: identificatie (16-digit str), gebruiksdoel (str, may hold several,
+        ``records``: identificatie (16-digit str), gebruiksdoel (may hold several,
         comma-separated), is_woning (bool), oppervlakte (Int64, m²), status,
         openbare_ruimte, huisnummer (Int64), huisletter, toevoeging, postcode
         (``1234AB``), woonplaats, bouwjaar (Int64), bron_rij; points in EPSG:28992.
+        The texts that repeat (all but identificatie) are categorical.
     """
     if not source.is_file():
         raise SourceError("bestand niet gevonden", source=source)
@@ -55,7 +60,7 @@ def load_verblijfsobjecten(source: Path, *, layer: str | None = None) -> Loaded:
     else:
         layers = list_layers(source)
         layer = layer or ("verblijfsobject" if "verblijfsobject" in layers else next(iter(layers)))
-        frame = read_features(source, layer, numbered=True)
+        frame = read_features(source, layer, numbered=True, batch_rows=BATCH_ROWS)
         rows = pd.Series(frame.index, index=frame.index)
         frame = frame.reset_index(drop=True)
         rows.index = frame.index
@@ -91,10 +96,9 @@ def validate_verblijfsobjecten(frame: gpd.GeoDataFrame, *, source: str, rows: pd
         if column not in frame.columns:
             frame[column] = pd.NA
 
-    ids = frame["identificatie"].astype("string").str.strip().str.removesuffix(".0")
-    ids = ids.where(~ids.str.fullmatch(r"\d{15}").fillna(False), "0" + ids)  # Excel drops the leading zero
+    ids = _identificaties(frame["identificatie"])
     bad_id = ~ids.str.fullmatch(r"\d{16}").fillna(False)
-    duplicate = ids.duplicated(keep="first") & ~bad_id
+    duplicate = pd.Series(pd.factorize(ids)[0], index=ids.index).duplicated(keep="first") & ~bad_id  # 1 GiB less
     no_point = (frame.geometry.isna() | frame.geometry.is_empty) & ~bad_id & ~duplicate
     rejected = combine([
         rejections(SOURCE_NAME, rows[bad_id], ids[bad_id], "identificatie", frame["identificatie"][bad_id],
@@ -106,20 +110,21 @@ def validate_verblijfsobjecten(frame: gpd.GeoDataFrame, *, source: str, rows: pd
     ])
     keep = ~(bad_id | duplicate | no_point)
 
-    gebruiksdoel = frame["gebruiksdoel"].astype("string").str.lower().str.replace(r"\s*,\s*", ",", regex=True)
+    gebruiksdoel = _repeated(frame["gebruiksdoel"],
+                             lambda texts: texts.str.lower().str.replace(r"\s*,\s*", ",", regex=True))
     records = gpd.GeoDataFrame(
         {
             "identificatie": ids,
             "gebruiksdoel": gebruiksdoel,
             "is_woning": is_woning(gebruiksdoel),
             "oppervlakte": parse_numbers(frame["oppervlakte"])[0].round().astype("Int64"),
-            "status": frame["status"].astype("string"),
-            "openbare_ruimte": frame["openbare_ruimte"].astype("string"),
+            "status": _repeated(frame["status"]),
+            "openbare_ruimte": _repeated(frame["openbare_ruimte"]),
             "huisnummer": parse_numbers(frame["huisnummer"])[0].astype("Int64"),
-            "huisletter": frame["huisletter"].astype("string").str.strip().replace("", pd.NA),
-            "toevoeging": frame["toevoeging"].astype("string").str.strip().replace("", pd.NA),
-            "postcode": normalise_postcode(frame["postcode"]),
-            "woonplaats": frame["woonplaats"].astype("string"),
+            "huisletter": _repeated(frame["huisletter"], lambda texts: texts.str.strip().replace("", pd.NA)),
+            "toevoeging": _repeated(frame["toevoeging"], lambda texts: texts.str.strip().replace("", pd.NA)),
+            "postcode": _repeated(frame["postcode"], normalise_postcode),
+            "woonplaats": _repeated(frame["woonplaats"]),
             "bouwjaar": parse_numbers(frame["bouwjaar"])[0].astype("Int64"),
             "bron_rij": rows.astype("Int64"),
         },
@@ -131,6 +136,32 @@ def validate_verblijfsobjecten(frame: gpd.GeoDataFrame, *, source: str, rows: pd
     return Loaded(records=records.reset_index(drop=True), rejected=rejected, read=len(frame))
 
 
+def _identificaties(raw: pd.Series) -> pd.Series:
+    """The identificaties as text: spaces and a spreadsheet's ``.0`` dropped, the leading zero Excel drops put back;
+    PDOK's own (16 digits each) without four more copies of 10 M texts on the way."""
+    ids = raw.astype("string").str.strip()  # a text of its own: holding the file's column would hold its batch whole
+    if ids.str.fullmatch(r"\d{16}").all():
+        return ids
+    ids = ids.str.removesuffix(".0")
+    return ids.where(~ids.str.fullmatch(r"\d{15}").fillna(False), "0" + ids)
+
+
+def _repeated(texts: pd.Series, tidy: Callable[[pd.Series], pd.Series] | None = None) -> pd.Series:
+    """A text column whose values repeat as sorted categories, ``tidy`` applied to each distinct value once: the
+    country's 10 M statuses, streets and postcodes take a tenth of the memory, and are tidied in a second instead
+    of a string operation per record (the gebruiksdoel's regular expression alone took 16 s)."""
+    codes, distinct = pd.factorize(texts if pd.api.types.is_string_dtype(texts.dtype) else texts.astype("string"))
+    tidied = pd.Series(distinct, dtype="string")
+    if tidy is not None:
+        tidied = tidy(tidied).astype("string")
+    tidy_codes, categories = pd.factorize(tidied, sort=True)
+    codes = np.where(codes >= 0, np.append(tidy_codes, -1)[codes], -1)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=texts.index)
+
+
 def is_woning(gebruiksdoel: pd.Series) -> pd.Series:
     """Whether a (comma-separated, lower-case) gebruiksdoel includes woonfunctie; False where it is missing."""
+    if isinstance(gebruiksdoel.dtype, pd.CategoricalDtype):  # once per distinct value
+        per_category = is_woning(pd.Series(gebruiksdoel.cat.categories, dtype="string")).to_numpy()
+        return pd.Series(np.append(per_category, False)[gebruiksdoel.cat.codes.to_numpy()], index=gebruiksdoel.index)
     return gebruiksdoel.str.contains(r"(?:^|,)woonfunctie(?:,|$)", regex=True).fillna(False).astype(bool)

@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from wijkatlas.forked import release_freed
 from wijkatlas.geo._records import Loaded, combine, refuse_if_mostly_rejected, rejections
 from wijkatlas.geo.areas import cbs_areas, control_lines
 from wijkatlas.geo.assign import assign_to_buurt
@@ -128,6 +129,7 @@ def build_layers(sources: Sources, *, log: StageLog | None = None,
             outcomes.append(outcome)
             rejected.append(kerncijfers_rejected)
             files += [(f"kerncijfers_{k.peiljaar}", k.file) for k in sources.kerncijfers]
+            release_freed()  # what reading the national tables needed, before the BAG is read
         levels = ", ".join(sorted(set(kerncijfers["soort_regio"])))
         log.note(f"{outcome.toegewezen} rijen van {len(sources.kerncijfers)} peiljaren (niveaus: {levels})")
         unknown = kerncijfers_rejected.loc[kerncijfers_rejected["reden_code"] == "gebied_onbekend", "id"]
@@ -156,6 +158,7 @@ def build_layers(sources: Sources, *, log: StageLog | None = None,
     if sources.bag is not None:
         with log("BAG verblijfsobjecten laden en toewijzen"):
             bag = load_verblijfsobjecten(sources.bag, layer=sources.bag_layer)
+            release_freed()  # the file's columns as read: 2 GiB for the country's 10 M verblijfsobjecten
             refuse_if_mostly_rejected(bag, source=str(sources.bag))
             verblijfsobjecten = bag.records
             layers["bag_verblijfsobjecten"] = assign(bag.records, gebieden.buurten)

@@ -1,10 +1,19 @@
 import datetime as dt
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 
 from wijkatlas.errors import SourceError
-from wijkatlas.geo._tables import normalise_postcode, parse_dates, parse_numbers, read_csv_text, snake_name
+from wijkatlas.geo._tables import (
+    normalise_postcode,
+    parse_dates,
+    parse_numbers,
+    read_csv_text,
+    read_features,
+    snake_name,
+)
 
 
 def test_decimal_comma_numbers_with_thousands_dots_and_unparseable_text():
@@ -49,3 +58,24 @@ def test_names_and_postcodes_are_normalised():
     assert snake_name("Aantal leden") == "aantal_leden"
     assert normalise_postcode(pd.Series(["1781 ab", "1781AB", "0781AB", "abc", None])).tolist()[:2] == ["1781AB"] * 2
     assert normalise_postcode(pd.Series(["0781AB", "abc", None])).isna().all()
+
+
+def test_a_layer_read_in_batches_is_the_layer_read_whole(tmp_path):
+    frame = gpd.GeoDataFrame({
+        "identificatie": [f"03630100000{n:05d}" for n in range(5)], "huisnummer": [1, 2, 3, None, 5],
+        "status": ["in gebruik", None, "gesloopt", "in gebruik", "in gebruik"],
+        "documentdatum": pd.to_datetime(["2024-01-02", None, "2023-05-06", "2022-07-08", "2021-09-10"]),
+    }, geometry=[shapely.Point(n, n) if n != 2 else None for n in range(5)], crs="EPSG:28992")
+    path = tmp_path / "bag.gpkg"
+    frame.to_file(path, layer="verblijfsobject", engine="pyogrio")
+    whole = read_features(path, "verblijfsobject", numbered=True)
+    batched = read_features(path, "verblijfsobject", numbered=True, batch_rows=2)
+    pd.testing.assert_frame_equal(batched, whole)
+    assert batched.index.tolist() == [1, 2, 3, 4, 5] and batched.crs == "EPSG:28992" and batched.geometry.isna().sum() == 1
+
+
+def test_a_damaged_file_read_in_batches_is_one_clear_error(tmp_path):
+    path = tmp_path / "bag.gpkg"
+    path.write_bytes(b"SQLite format 3\x00" + bytes(200))
+    with pytest.raises(SourceError, match="niet te lezen als GIS-bestand"):
+        read_features(path, None, numbered=True, batch_rows=2)
