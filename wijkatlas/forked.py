@@ -41,8 +41,8 @@ class Beside:
         sender.close()
 
     def wait(self) -> None:
-        """Wait for the work; its error is raised here (a Wijkatlas error with its message, any other with its
-        traceback)."""
+        """Wait for the work; its error is raised here (a Wijkatlas error with its message, an OSError as it was, any
+        other with its traceback)."""
         try:
             error = self._outcome.recv()
         except EOFError:  # ended without a word: killed, or out of memory
@@ -73,6 +73,8 @@ def _run(outcome: Connection, work: Callable[..., object], args: tuple) -> None:
         outcome.send(None)
     except WijkatlasError as error:
         outcome.send(WijkatlasError(str(error)))  # its message; a subclass may not unpickle from its args
+    except OSError as error:  # a full disk, a folder that is gone: the waiting side reports it as its own
+        outcome.send(error)
     except BaseException:  # noqa: BLE001 -- reported to the waiting build, with where it happened
         outcome.send(traceback.format_exc())
     finally:

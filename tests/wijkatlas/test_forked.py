@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 
@@ -44,3 +45,13 @@ def test_stopping_ends_unfinished_work():
     assert beside.running
     beside.stop()
     assert not beside.running
+
+
+def fill_disk(path):
+    raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+
+def test_an_os_error_beside_is_raised_as_it_was_so_the_build_names_a_full_disk(tmp_path):
+    with pytest.raises(OSError) as raised:
+        Beside(fill_disk, tmp_path / "datapakhuis.gpkg").wait()
+    assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(tmp_path / "datapakhuis.gpkg")

@@ -1,7 +1,9 @@
 import hashlib
+from types import SimpleNamespace
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import pytest
 import shapely
@@ -30,3 +32,30 @@ def test_failed_write_leaves_previous_store_intact_and_no_debris(tmp_path):
         write_store(broken, path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
     assert [p.name for p in tmp_path.iterdir()] == ["datapakhuis.gpkg"]
+
+
+def test_a_large_point_layer_streamed_in_batches_reads_back_as_written_whole(tmp_path, monkeypatch):
+    records = gpd.GeoDataFrame({
+        "identificatie": pd.Series([f"03630100000{n:05d}" for n in range(7)], dtype="string"),
+        "status": pd.Series(["in gebruik", "gesloopt", None, "in gebruik", "in gebruik", None, "gesloopt"],
+                            dtype="category"),
+        "bouwjaar": pd.array([1900, None, 1975, 2001, None, 1930, 2024], dtype="Int64"),
+        "is_woning": [True, False, True, True, False, False, True],
+    }, geometry=[shapely.Point(n, n + 0.5) if n != 4 else None for n in range(7)], crs="EPSG:28992")
+    whole = write_store({"bag": records}, tmp_path / "heel.gpkg")
+    monkeypatch.setattr("wijkatlas.store.BATCH_ROWS", 3)
+    batches = []
+
+    def write_arrow(reader, *args, **kwargs):  # what GDAL is given: the batches, one at a time
+        read = list(reader)
+        batches.extend(len(batch) for batch in read)
+        return pyogrio.write_arrow(pa.RecordBatchReader.from_batches(reader.schema, read), *args, **kwargs)
+
+    monkeypatch.setattr("wijkatlas.store.pyogrio", SimpleNamespace(write_arrow=write_arrow))
+    streamed = write_store({"bag": records}, tmp_path / "gestroomd.gpkg")
+    assert batches == [3, 3, 1]
+    assert pyogrio.list_layers(streamed).tolist() == [["bag", "Point"]]
+    expected, found = (pyogrio.read_dataframe(path, layer="bag", use_arrow=True) for path in (whole, streamed))
+    pd.testing.assert_frame_equal(found, expected)
+    assert found["status"].iloc[:2].tolist() == ["in gebruik", "gesloopt"] and found["status"].isna().sum() == 2
+    assert found.geometry.isna().sum() == 1 and len(found) == 7
