@@ -24,7 +24,7 @@ import pandas as pd
 from branca.element import Figure, MacroElement, Template
 
 from wijkatlas.indicators.disclosure import status_text
-from wijkatlas.viewers.data import Atlas, bounds
+from wijkatlas.viewers.data import Atlas, bounds, rows_of
 from wijkatlas.viewers.style import (
     CLASS_COLOURS,
     MISSING,
@@ -81,7 +81,13 @@ def palette(count: int) -> list[str]:
 
 
 def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Per level the areas' outlines (code and name), and the page's data block for all or ``indicators``."""
+    """Per level the areas' outlines (code and name), and the page's data block for all or ``indicators`` (made once
+    per atlas: the maps of a site share it; a page must not change it)."""
+    return atlas.derived(("area_data", None if indicators is None else tuple(indicators)),
+                         lambda: _area_data(atlas, indicators))
+
+
+def _area_data(atlas: Atlas, indicators: list[str] | None) -> tuple[dict[str, pd.DataFrame], dict]:
     definitions = atlas.definitions()
     if indicators is not None:
         definitions = definitions.loc[indicators]
@@ -94,10 +100,11 @@ def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[s
     for level, level_codes in codes.items():
         at_level = (long["niveau"] == level).to_numpy()
         long.loc[at_level, "positie"] = pd.Index(level_codes).get_indexer(long.loc[at_level, "gebiedscode"])
-    reasons = long.loc[long["geheim"], "status"].map(status_text)
+    statuses = long.loc[long["geheim"], "status"]
+    reasons = statuses.map({status: status_text(status) for status in statuses.unique()})
     texts = sorted(reasons.unique())
     long["reden"] = reasons.map({reason: i for i, reason in enumerate(texts)})
-    indexed = set(long.loc[long["index"].notna(), "indicator"])  # counts and sums have no index
+    indexed = set(long.loc[long["index"].notna(), "indicator"].unique())  # counts and sums have no index
     by_indicator = dict(tuple(long.groupby("indicator")))
     values: dict[str, dict] = {}
     hidden: dict[str, dict] = {}
@@ -107,11 +114,11 @@ def area_data(atlas: Atlas, indicators: list[str] | None = None) -> tuple[dict[s
             continue
         rows = by_indicator[indicator]
         values[indicator], hidden[indicator] = _cells(rows, {level: len(c) for level, c in codes.items()})
+        per_level = {level: rows.loc[rows["niveau"] == level, "waarde"] for level in LEVELS}
         meta.append({
             "id": indicator, "title": definition["titel"], "unit": definition["eenheid"], "theme": definition["thema"],
             "indexed": indicator in indexed, "years": sorted(int(y) for y in rows["peiljaar"].unique()),
-            "classes": {scheme: {level: _classes(rows[rows["niveau"] == level]["waarde"], scheme)
-                                 for level in LEVELS} for scheme in SCHEMES},
+            "classes": {scheme: {level: _classes(per_level[level], scheme) for level in LEVELS} for scheme in SCHEMES},
         })
     data = {
         "latest": int(long["peiljaar"].max()) if len(long) else None,
@@ -161,19 +168,20 @@ def _signals(atlas: Atlas) -> dict:
     """Every wijk's and buurt's signals, and the peiljaar they are of."""
     signals = atlas.signals()
     by_area: dict[str, dict[str, list]] = {level: {} for level in LEVELS}
-    for row in signals[signals["niveau"].isin(LEVELS)].itertuples():
-        by_area[row.niveau].setdefault(row.gebiedscode, []).append(
-            {"soort": row.soort, "thema": row.thema, "toelichting": row.toelichting})
+    for level, code, soort, thema, toelichting in rows_of(signals[signals["niveau"].isin(LEVELS)], [
+            "niveau", "gebiedscode", "soort", "thema", "toelichting"]):
+        by_area[level].setdefault(code, []).append({"soort": soort, "thema": thema, "toelichting": toelichting})
     years = signals["peiljaar"].dropna()
     return {"signals": by_area, "signal_year": int(years.max()) if len(years) else None}
 
 
 def _similar(atlas: Atlas) -> dict[str, dict[str, list[str]]]:
     """Each wijk's and buurt's similar areas, nearest first."""
-    similar = atlas.similar().sort_values("rang")
+    similar = atlas.similar().sort_values(["niveau", "gebiedscode", "rang"], kind="stable")
     by_area: dict[str, dict[str, list[str]]] = {level: {} for level in LEVELS}
-    for (level, code), rows in similar[similar["niveau"].isin(LEVELS)].groupby(["niveau", "gebiedscode"]):
-        by_area[level][code] = rows["vergelijkbaar_code"].tolist()
+    for level, code, peer in rows_of(similar, ["niveau", "gebiedscode", "vergelijkbaar_code"]):
+        if level in by_area:
+            by_area[level].setdefault(code, []).append(peer)
     return by_area
 
 

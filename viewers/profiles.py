@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 
 from wijkatlas.indicators.disclosure import status_text
 from wijkatlas.indicators.profile import LEVEL_OF_PREFIX, format_number
-from wijkatlas.viewers.data import Atlas
+from wijkatlas.viewers.data import Atlas, rows_of
 from wijkatlas.viewers.pdf import print_pdfs
 from wijkatlas.viewers.templating import TEMPLATES, sources_table
 from wijkatlas.vocabulary import is_suppressed
@@ -45,14 +45,12 @@ def chart(years: list[int], area: list[float | None], gemeente: list[float | Non
     The gemeente is drawn dashed when its values are of the same order as the
     area's (not for counts and areas); a target is a dotted horizontal line.
     """
-    def known(series: list[float | None]) -> list[float]:
-        return [v for v in series if v is not None and pd.notna(v)]
-
-    if not known(area):
+    area_known, gemeente_known = _known(area), _known(gemeente)
+    if not area_known:
         return ""
-    if known(gemeente) and max(map(abs, known(gemeente))) > 3 * max(max(map(abs, known(area))), 1e-9):
-        gemeente = [None] * len(years)
-    values = known(area) + known(gemeente) + ([target] if target is not None else [])
+    if gemeente_known and max(map(abs, gemeente_known)) > 3 * max(max(map(abs, area_known)), 1e-9):
+        gemeente, gemeente_known = [None] * len(years), []
+    values = area_known + gemeente_known + ([target] if target is not None else [])
     low, high = min(0.0, min(values)), max(values)
     high = high if high > low else low + 1.0
     left, top = MARGIN["left"], MARGIN["top"]
@@ -77,7 +75,7 @@ def chart(years: list[int], area: list[float | None], gemeente: list[float | Non
                      f'stroke="{LINE_COLOURS["streefwaarde"]}" stroke-width="1.5" stroke-dasharray="2 3"/>')
     for series, colour, style in ((gemeente, LINE_COLOURS["gemeente"], 'stroke-dasharray="5 3" stroke-width="2"'),
                                   (area, LINE_COLOURS["gebied"], 'stroke-width="2.5"')):
-        points = [(x(i), y(v)) for i, v in enumerate(series) if v is not None and pd.notna(v)]
+        points = [(x(i), y(v)) for i, v in enumerate(series) if v is not None and v == v]
         if len(points) > 1:
             parts.append(f'<polyline fill="none" stroke="{colour}" {style} points="'
                          + " ".join(f"{px:.1f},{py:.1f}" for px, py in points) + '"/>')
@@ -85,11 +83,16 @@ def chart(years: list[int], area: list[float | None], gemeente: list[float | Non
             parts += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>'
                       f'<text class="wa-value" x="{px:.1f}" y="{py - 6:.1f}" text-anchor="middle">'
                       f'{format_number(v, unit)}</text>'
-                      for (px, py), v in zip(points, known(series), strict=True)]
+                      for (px, py), v in zip(points, area_known, strict=True)]
     label = html.escape("; ".join(f"{year}: {format_number(v, unit) if v is not None else '–'}"
                                   for year, v in zip(years, area, strict=True)) + f" ({unit})")
     return (f'<svg class="wa-chart" width="{CHART_WIDTH}" height="{CHART_HEIGHT}" viewBox="0 0 {CHART_WIDTH} '
             f'{CHART_HEIGHT}" role="img" aria-label="{label}"><title>{label}</title>{"".join(parts)}</svg>')
+
+
+def _known(series: list[float | None]) -> list[float]:
+    """The values of ``series`` that are there (None and NaN are not)."""
+    return [v for v in series if v is not None and v == v]
 
 
 @dataclass(frozen=True)
@@ -122,18 +125,19 @@ class Profiles:
         }
         shown = long[long["gebiedscode"].isin(mine)]
         shown = shown.assign(geheim=is_suppressed(shown["status"]))
-        targets = _by_area(atlas.targets(), by_year=False)
-        signals, similar = _by_code(atlas.signals()), _by_code(atlas.similar())
+        targets = _by_area(_of(atlas.targets(), mine), by_year=False)
+        signals, similar = _by_code(_of(atlas.signals(), mine)), _by_code(_of(atlas.similar(), mine))
         gemeente_series = {code: _values(rows) for code, rows in long[long["niveau"] == "gemeente"].groupby("gebiedscode")}
-        names = dict(zip(long["gebiedscode"], long["gebiedsnaam"], strict=True))
+        names = dict(rows_of(long.drop_duplicates("gebiedscode", keep="last"), ["gebiedscode", "gebiedsnaam"]))
+        buurten_of: dict[str, list[tuple[str, str]]] = {}
         buurten = long[long["niveau"] == "buurt"].drop_duplicates("gebiedscode")
-        buurten_of = {wijk: list(rows[["gebiedscode", "gebiedsnaam"]].itertuples(index=False))
-                      for wijk, rows in buurten.groupby("WK" + buurten["gebiedscode"].str[2:8])}
+        for buurt, naam in rows_of(buurten, ["gebiedscode", "gebiedsnaam"]):
+            buurten_of.setdefault("WK" + buurt[2:8], []).append((buurt, naam))
         texts = atlas.texts()
         ordered = shown.sort_values(["niveau", "gebiedscode", "peiljaar"], kind="stable")
         series: dict[tuple[str, str], dict[tuple[str, int], float]] = {}
-        for niveau, code, indicator, year, value in ordered[
-                ["niveau", "gebiedscode", "indicator", "peiljaar", "waarde"]].itertuples(index=False, name=None):
+        for niveau, code, indicator, year, value in rows_of(ordered, ["niveau", "gebiedscode", "indicator", "peiljaar",
+                                                                      "waarde"]):
             series.setdefault((niveau, code), {})[(indicator, year)] = value
         latest_rows = ordered.drop_duplicates(["niveau", "gebiedscode", "indicator"], keep="last")
         latest: dict[tuple[str, str], dict[str, dict]] = {}
@@ -216,6 +220,11 @@ class Profiles:
                 "kwaliteit": quality_text(quality.get((indicator, row["peiljaar"]))),
             })
         return list(themes.items())
+
+
+def _of(table: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
+    """The rows of ``table`` about the areas ``codes``."""
+    return table[table["gebiedscode"].isin(codes)]
 
 
 def _values(rows: pd.DataFrame) -> dict[tuple[str, int], float]:
