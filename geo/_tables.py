@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+from pyogrio.geopandas import _try_parse_datetime
 import shapely
 
 from wijkatlas.errors import SourceError
@@ -209,30 +210,35 @@ def read_features(path: Path, layer: str | None, *, numbered: bool, batch_rows: 
     try:
         with warnings.catch_warnings():  # GDAL's own complaints about a damaged file end in the error below
             warnings.simplefilter("ignore", RuntimeWarning)
-            if batch_rows is not None and (batches := _read_batches(path, layer, numbered, batch_rows)):
-                return pd.concat(batches)
+            if batch_rows is not None and (batched := _read_batched(path, layer, numbered, batch_rows)) is not None:
+                return batched
             return pyogrio.read_dataframe(path, layer=layer, fid_as_index=numbered, use_arrow=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as error:
         raise SourceError(f"niet te lezen als GIS-bestand (afgebroken of beschadigd?): {error}", source=path) from None
 
 
-def _read_batches(path: Path, layer: str | None, numbered: bool, batch_rows: int) -> list[pd.DataFrame]:
-    """The layer's features as frames of ``batch_rows`` each (none for an empty layer): texts, numbers, dates without
-    a time zone and geometry as :func:`pyogrio.read_dataframe` gives them."""
+def _read_batched(path: Path, layer: str | None, numbered: bool, batch_rows: int) -> pd.DataFrame | None:
+    """The layer read in batches of ``batch_rows`` features (``None`` for an empty layer): texts, numbers, date-times
+    and geometry as :func:`pyogrio.read_dataframe` gives them."""
     frames: list[pd.DataFrame] = []
-    with pyogrio.open_arrow(path, layer=layer, batch_size=batch_rows, return_fids=numbered, use_pyarrow=True) as (
-            meta, reader):
+    with pyogrio.open_arrow(path, layer=layer, batch_size=batch_rows, return_fids=numbered, use_pyarrow=True,
+                            datetime_as_string=True) as (meta, reader):
         for batch in reader:
             frame = batch.to_pandas()
-            for column, dtype in zip(meta["fields"], meta["dtypes"], strict=True):  # GDAL's dates without a zone
-                if isinstance(frame[column].dtype, pd.DatetimeTZDtype) and "," not in str(dtype):
-                    frame[column] = frame[column].dt.tz_localize(None)
             if numbered:
                 frame = frame.set_index(meta["fid_column"]).rename_axis("fid")
             wkb = frame.pop(meta["geometry_name"] or "wkb_geometry") if meta["geometry_type"] else None
             frames.append(frame if wkb is None else
                           gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(wkb.to_numpy()), crs=meta["crs"]))
-    return frames
+    if not frames:
+        return None
+    whole = pd.concat(frames)
+    for column, dtype in zip(meta["fields"], meta["dtypes"], strict=True):
+        if dtype is not None and dtype.startswith("datetime") and dtype != "datetime64[D]":
+            # read_dataframe's own rule, on the whole column: whether offsets are mixed (then UTC) depends on
+            # every value, not on one batch's
+            whole[column] = _try_parse_datetime(whole[column], False, True)
+    return whole
 
 
 def list_layers(path: Path) -> dict[str, str]:

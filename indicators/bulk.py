@@ -15,7 +15,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from wijkatlas.indicators.catalog import Catalog, RecordSet, Term, list_pattern
+from wijkatlas.frames import list_holds, on_categories
+from wijkatlas.indicators.catalog import Catalog, RecordSet, Term
 
 #: ``buurt_totals`` or a function with its signature and result (e.g. partitioned over a dask cluster).
 AddUp = Callable[[pd.DataFrame, np.ndarray, list, Catalog, int], np.ndarray]
@@ -50,12 +51,11 @@ class ConditionCache:
 
     def isin(self, column: str, values: tuple) -> np.ndarray:
         """Records whose ``column`` equals one of ``values``."""
-        return self._cached(("in", column, values), lambda s: self._on_categories(s, lambda c: c.isin(values)))
+        return self._cached(("in", column, values), lambda s: on_categories(s, lambda c: c.isin(values)))
 
     def contains(self, column: str, values: tuple) -> np.ndarray:
         """Records whose comma-separated ``column`` holds one of ``values`` (BAG gebruiksdoel)."""
-        return self._cached(("contains", column, values), lambda s: self._on_categories(
-            s, lambda c: c.astype("string").str.contains(list_pattern(values)).fillna(False)))
+        return self._cached(("contains", column, values), lambda s: list_holds(s, values))
 
     def between(self, column: str, low: float, high: float) -> np.ndarray:
         """Records whose ``column`` lies between ``low`` and ``high``, both included."""
@@ -66,15 +66,6 @@ class ConditionCache:
         if key not in self.masks:
             self.masks[key] = compute(self.records[key[1]])
         return self.masks[key]
-
-    @staticmethod
-    def _on_categories(series: pd.Series, test) -> np.ndarray:
-        """``test`` applied to the distinct values only when the column is categorical (then mapped by code)."""
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            categories = pd.Series(series.cat.categories)
-            per_category = np.append(test(categories).to_numpy(bool), False)  # code -1 (missing) -> False
-            return per_category[series.cat.codes.to_numpy()]
-        return test(series).to_numpy(bool)
 
 
 def condition_columns(record_set: RecordSet, term: Term) -> list[str]:

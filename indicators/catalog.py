@@ -6,7 +6,6 @@ code. :func:`load_catalog` checks it completely and reports every problem at onc
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -58,11 +57,6 @@ class Term:
     where: tuple[tuple[str, tuple], ...] = ()
     where_contains: tuple[tuple[str, tuple], ...] = ()
     where_range: tuple[tuple[str, tuple[float, float]], ...] = ()
-
-
-def list_pattern(values: tuple) -> str:
-    """Regular expression for a comma-separated list (BAG gebruiksdoel) holding any of ``values``."""
-    return r"(?:^|,)(?:" + "|".join(re.escape(str(value)) for value in values) + r")(?:,|$)"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 from markdown_it import MarkdownIt
+from markupsafe import escape
 
 from wijkatlas.indicators.disclosure import status_text
 from wijkatlas.indicators.profile import LEVEL_OF_PREFIX, format_number
@@ -29,6 +30,9 @@ LINE_COLOURS = {"gebied": "#0072B2", "gemeente": "#B35806", "streefwaarde": "#D5
 CHART_WIDTH, CHART_HEIGHT = 250, 110
 MARGIN = {"left": 46, "right": 8, "top": 14, "bottom": 20}
 LEVEL_TITLES = {"wijk": "Wijkprofiel", "buurt": "Buurtprofiel"}
+#: Definition texts every page shows alike: escaped once, not on each of 18 000 pages of the country
+ESCAPED_ONCE = ("titel", "omschrijving", "bronvermelding", "eigenaar", "broneigenaren", "terugmelden",
+                "geheimhouding_regel", "referentiewaarde")
 #: Markdown as CommonMark without raw HTML: a text can format and link, never script
 MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
@@ -110,7 +114,9 @@ class Profiles:
         mine = set(self.codes()[part[0]::part[1]])
         long = atlas.long()
         definitions = atlas.definitions()
-        indicators = list(definitions.reset_index().to_dict("records"))
+        indicators = [{**definition, **{field: escape(definition[field]) for field in ESCAPED_ONCE
+                                        if isinstance(definition.get(field), str)}}
+                      for definition in definitions.reset_index().to_dict("records")]
         years = sorted(long["peiljaar"].unique().tolist())
         methods = atlas.methods()
         gemeentenamen, regio = atlas.gemeentenamen(), atlas.regio()

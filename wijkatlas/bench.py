@@ -85,8 +85,9 @@ def baseline_path(buurten_path: Path, objects_path: Path) -> PathResult:
     """The straightforward geopandas way: read everything, sjoin, then filter and group per term."""
     import geopandas as gpd
 
+    from wijkatlas.frames import list_pattern
     from wijkatlas.indicators.bulk import layer_terms, term_label
-    from wijkatlas.indicators.catalog import DEFAULT_CATALOG, list_pattern, load_catalog
+    from wijkatlas.indicators.catalog import DEFAULT_CATALOG, load_catalog
 
     catalog = load_catalog(DEFAULT_CATALOG)
     terms = layer_terms(catalog, "bag_verblijfsobjecten")

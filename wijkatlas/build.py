@@ -81,14 +81,18 @@ def build(config_path: Path, out: Path, log: StageLog) -> BuildResult:
             workers = config.compute.workers if config.compute.engine == "lokaal" else 1
             products = build_products(reports, catalog, computed, built_at=datetime.now(), workers=workers, log=log)
             del computed
-            exports = Beside(write_exports, products, catalog, staging / "export")  # the spreadsheets on the other core
+            # the spreadsheets of each variant in a process of its own, beside the datapakhuis
+            exports = [Beside(write_exports, products, catalog, staging / "export", (variant,))
+                       for variant in ("openbaar", "intern")]
             try:
                 with log("Datapakhuis schrijven"):
                     write_store(products)
                 with log("Exports schrijven (naast het datapakhuis)"):
-                    exports.wait()
+                    for variant_exports in exports:
+                        variant_exports.wait()
             finally:
-                exports.stop()
+                for variant_exports in exports:
+                    variant_exports.stop()
         definitions = products["indicator_definities"]
         del products
         release_freed()

@@ -65,6 +65,9 @@ def test_a_layer_read_in_batches_is_the_layer_read_whole(tmp_path):
         "identificatie": [f"03630100000{n:05d}" for n in range(5)], "huisnummer": [1, 2, 3, None, 5],
         "status": ["in gebruik", None, "gesloopt", "in gebruik", "in gebruik"],
         "documentdatum": pd.to_datetime(["2024-01-02", None, "2023-05-06", "2022-07-08", "2021-09-10"]),
+        # summer and winter time: offsets that differ, which read_dataframe gives as UTC
+        "tijdstip": pd.to_datetime(["2024-01-02 10:00", "2024-07-02 10:00", None, "2022-07-08 08:30",
+                                    "2021-12-10 23:59"]).tz_localize("Europe/Amsterdam"),
     }, geometry=[shapely.Point(n, n) if n != 2 else None for n in range(5)], crs="EPSG:28992")
     path = tmp_path / "bag.gpkg"
     frame.to_file(path, layer="verblijfsobject", engine="pyogrio")
@@ -72,6 +75,8 @@ def test_a_layer_read_in_batches_is_the_layer_read_whole(tmp_path):
     batched = read_features(path, "verblijfsobject", numbered=True, batch_rows=2)
     pd.testing.assert_frame_equal(batched, whole)
     assert batched.index.tolist() == [1, 2, 3, 4, 5] and batched.crs == "EPSG:28992" and batched.geometry.isna().sum() == 1
+    assert batched["tijdstip"].iloc[1] == pd.Timestamp("2024-07-02 08:00", tz="UTC")
+    assert batched["documentdatum"].dt.tz is None
 
 
 def test_a_damaged_file_read_in_batches_is_one_clear_error(tmp_path):
