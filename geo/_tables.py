@@ -17,8 +17,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-from pyogrio.geopandas import _try_parse_datetime
 import shapely
+from pyogrio.geopandas import _try_parse_datetime
 
 from wijkatlas.errors import SourceError
 

@@ -188,7 +188,8 @@ def per_level(store: Datapakhuis, records: pd.DataFrame, values: pd.Series, how:
 
     ``records`` has peiljaar, buurtcode and wijkcode; the gemeente follows from the
     buurtcode, the regio holds every record. Records are grouped on one integer per (peiljaar, area) instead of
-    a peiljaar and a text per level (10 M records: 3.6 s instead of 4.7 s for all levels, the same figures).
+    a peiljaar and a text per level (10 M records: 3.6 s instead of 4.7 s for all levels, the same figures); sums are
+    counted into bins.
     """
     years, year_index = _factorized(records["peiljaar"])
     buurtcodes, buurt_index = _factorized(records["buurtcode"].astype(str))
@@ -198,15 +199,21 @@ def per_level(store: Datapakhuis, records: pd.DataFrame, values: pd.Series, how:
               "gemeente": (gemeentecodes, np.where(buurt_index >= 0, gemeente_of_buurt[buurt_index], -1))}
     if store.regiocode is not None:
         groups["regio"] = (np.array([store.regiocode]), np.zeros(len(records), dtype=np.int64))
+    numbers = values.to_numpy(dtype=float)
     parts = []
     for niveau, (codes, index) in groups.items():
         grouped = (year_index >= 0) & (index >= 0)
-        key = year_index[grouped] * len(codes) + index[grouped]
-        summary = pd.Series(values.to_numpy()[grouped]).groupby(key).agg(how)
-        found = summary.index.to_numpy()
+        if how == "sum":  # bins counted and added by np.bincount: a tenth of a groupby's time on 10 M records
+            slots = len(years) * len(codes)
+            key = np.where(grouped, year_index * len(codes) + index, slots)  # the last bin: records not grouped
+            found = np.flatnonzero(np.bincount(key, minlength=slots + 1)[:slots])
+            summary = np.bincount(key, weights=np.where(np.isnan(numbers), 0.0, numbers), minlength=slots + 1)[found]
+        else:
+            medians = pd.Series(numbers[grouped]).groupby(year_index[grouped] * len(codes) + index[grouped]).agg(how)
+            found, summary = medians.index.to_numpy(), medians.to_numpy()
         parts.append(pd.DataFrame({"peiljaar": years[found // len(codes)],
                                    "gebiedscode": pd.array(codes[found % len(codes)], dtype="str"),
-                                   "waarde": summary.to_numpy(), "niveau": niveau}))
+                                   "waarde": summary, "niveau": niveau}))
     return pd.concat(parts, ignore_index=True)
 
 

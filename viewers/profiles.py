@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 from markdown_it import MarkdownIt
-from markupsafe import escape
 
 from wijkatlas.indicators.disclosure import status_text
 from wijkatlas.indicators.profile import LEVEL_OF_PREFIX, format_number
-from wijkatlas.viewers.data import Atlas, rows_of
+from wijkatlas.viewers.data import Atlas, records_of, rows_of
 from wijkatlas.viewers.pdf import print_pdfs
 from wijkatlas.viewers.templating import TEMPLATES, sources_table
 from wijkatlas.vocabulary import is_suppressed
@@ -30,9 +29,6 @@ LINE_COLOURS = {"gebied": "#0072B2", "gemeente": "#B35806", "streefwaarde": "#D5
 CHART_WIDTH, CHART_HEIGHT = 250, 110
 MARGIN = {"left": 46, "right": 8, "top": 14, "bottom": 20}
 LEVEL_TITLES = {"wijk": "Wijkprofiel", "buurt": "Buurtprofiel"}
-#: Definition texts every page shows alike: escaped once, not on each of 18 000 pages of the country
-ESCAPED_ONCE = ("titel", "omschrijving", "bronvermelding", "eigenaar", "broneigenaren", "terugmelden",
-                "geheimhouding_regel", "referentiewaarde")
 #: Markdown as CommonMark without raw HTML: a text can format and link, never script
 MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
@@ -114,9 +110,7 @@ class Profiles:
         mine = set(self.codes()[part[0]::part[1]])
         long = atlas.long()
         definitions = atlas.definitions()
-        indicators = [{**definition, **{field: escape(definition[field]) for field in ESCAPED_ONCE
-                                        if isinstance(definition.get(field), str)}}
-                      for definition in definitions.reset_index().to_dict("records")]
+        indicators = list(definitions.reset_index().to_dict("records"))
         years = sorted(long["peiljaar"].unique().tolist())
         methods = atlas.methods()
         gemeentenamen, regio = atlas.gemeentenamen(), atlas.regio()
@@ -147,7 +141,7 @@ class Profiles:
             series.setdefault((niveau, code), {})[(indicator, year)] = value
         latest_rows = ordered.drop_duplicates(["niveau", "gebiedscode", "indicator"], keep="last")
         latest: dict[tuple[str, str], dict[str, dict]] = {}
-        for row in latest_rows.to_dict("records"):
+        for row in records_of(latest_rows):
             latest.setdefault((row["niveau"], row["gebiedscode"]), {})[row["indicator"]] = row
         # the quality of the figures a page shows: each indicator's latest peiljaar of the area
         quality = _by_area(atlas.quality().merge(latest_rows[["niveau", "gebiedscode", "indicator", "peiljaar"]]),
@@ -241,7 +235,7 @@ def _values(rows: pd.DataFrame) -> dict[tuple[str, int], float]:
 def _by_area(table: pd.DataFrame, *, by_year: bool) -> dict[tuple[str, str], dict]:
     """(niveau, gebiedscode) -> {indicator, or (indicator, peiljaar) ``by_year``: its row as a dict}."""
     found: dict[tuple[str, str], dict] = {}
-    for row in table.to_dict("records"):
+    for row in records_of(table):
         key = (row["indicator"], row["peiljaar"]) if by_year else row["indicator"]
         found.setdefault((row["niveau"], row["gebiedscode"]), {})[key] = row
     return found
@@ -250,7 +244,7 @@ def _by_area(table: pd.DataFrame, *, by_year: bool) -> dict[tuple[str, str], dic
 def _by_code(table: pd.DataFrame) -> dict[str, list[dict]]:
     """gebiedscode -> its rows as dicts, in table order."""
     found: dict[str, list[dict]] = {}
-    for row in table.to_dict("records"):
+    for row in records_of(table):
         found.setdefault(row["gebiedscode"], []).append(row)
     return found
 

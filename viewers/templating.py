@@ -9,7 +9,7 @@ import pandas as pd
 from markupsafe import Markup
 
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-                               autoescape=True)
+                               autoescape=True, auto_reload=False)  # no stat of each template for every page
 
 
 def sources_table(sources: pd.DataFrame) -> Markup:
