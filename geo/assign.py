@@ -19,6 +19,9 @@ CELLS_PER_BUURT = 10_000
 MIN_CELL_M = 1.0
 #: Upper bound on the raster size (int32 cells), which keeps it under about 1 GB.
 MAX_CELLS = 200_000_000
+#: Points from which the raster pays: below, testing every point with the STRtree is faster than drawing it (the
+#: country's buurten: 550 000 points 1.6 s tested, 4.5 s with the raster; 10 M points 8 s with the raster)
+RASTER_FROM_POINTS = 2_000_000
 #: Raster value of a cell outside every buurt, and of a cell a boundary touches (resolved exactly).
 OUTSIDE, MIXED = -1, -2
 
@@ -71,14 +74,19 @@ class BuurtGrid:
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         """Index of the lowest-coded buurt each point intersects, or -1."""
-        found = np.full(len(points), OUTSIDE, dtype=np.int64)
-        record, buurt = self.tree.query(points, predicate="intersects")
-        # Polygons are sorted by code: after sorting the pairs, a record's first hit is its lowest buurtcode.
-        order = np.lexsort((buurt, record))
-        record, buurt = record[order], buurt[order]
-        hit_records, first = np.unique(record, return_index=True)
-        found[hit_records] = buurt[first]
-        return found
+        return lowest_buurt(self.tree, points)
+
+
+def lowest_buurt(tree: shapely.STRtree, points: np.ndarray) -> np.ndarray:
+    """Index into ``tree``'s polygons (sorted by buurtcode) of the lowest-coded buurt each point intersects, or -1."""
+    found = np.full(len(points), OUTSIDE, dtype=np.int64)
+    record, buurt = tree.query(points, predicate="intersects")
+    # Polygons are sorted by code: after sorting the pairs, a record's first hit is its lowest buurtcode.
+    order = np.lexsort((buurt, record))
+    record, buurt = record[order], buurt[order]
+    hit_records, first = np.unique(record, return_index=True)
+    found[hit_records] = buurt[first]
+    return found
 
 
 def assign_to_buurt(records: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -117,10 +125,12 @@ def assign_to_buurt(records: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> gpd
 
     polygons = areas.geometry.to_numpy()
     is_point = shapely.get_type_id(geoms) == 0
-    if is_point.any():  # the raster only for points: drawing it for the country takes seconds
-        point_index = np.flatnonzero(is_point)
+    point_index = np.flatnonzero(is_point)
+    if len(point_index) and len(point_index) >= RASTER_FROM_POINTS:
         grid = BuurtGrid(polygons)
         chosen[point_index] = grid.locate(shapely.get_x(geoms[point_index]), shapely.get_y(geoms[point_index]))
+    elif len(point_index):
+        chosen[point_index] = lowest_buurt(shapely.STRtree(polygons), geoms[point_index])
     shaped = np.flatnonzero(~is_point & ~shapely.is_missing(geoms))
     if len(shaped):
         pairs = shapely.STRtree(polygons).query(geoms[shaped], predicate="intersects")

@@ -142,8 +142,8 @@ def build_layers(sources: Sources, *, log: StageLog | None = None,
         kerncijfers = pd.DataFrame({column: pd.Series(dtype="object") for column in LONG_COLUMNS})
         log.note("geen kerncijfers opgegeven: indicatoren uit CBS-cijfers worden niet berekend")
     own_name = {} if sources.gebied.is_regio else {sources.gebied.code: sources.gebied.naam}
-    gebieden = gebieden.with_names(_area_names(kerncijfers) | own_name)
-    gebieden, control = cbs_areas(gebieden, kerncijfers)
+    with log("Gebiedsindeling controleren"):  # do the areas fit together and with CBS's figures
+        gebieden, control = cbs_areas(gebieden.with_names(_area_names(kerncijfers) | own_name), kerncijfers)
     warn("gebieden", control_lines(control))
 
     layers: dict[str, pd.DataFrame] = {

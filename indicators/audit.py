@@ -24,9 +24,7 @@ round for the rest.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +33,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
+from wijkatlas.forked import forked_map
 from wijkatlas.indicators.catalog import Catalog, Indicator, Term, denominator_term
 from wijkatlas.indicators.formulas import formula, is_total
 from wijkatlas.vocabulary import is_suppressed
@@ -715,23 +714,7 @@ def per_gemeente(work: Callable[[set[str] | None], pd.DataFrame], areas: pd.Data
     codes = sorted(set(gemeente))
     if workers <= 1 or len(codes) <= 1:
         return [work(None)]
-    global _WORK
-    _WORK = work
-    chunks = [set(gemeente.index[gemeente.isin(codes[i::workers])]) for i in range(workers)]
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_work_on, chunks))
-    finally:
-        _WORK = None
-
-
-#: the work :func:`per_gemeente` shares with its forked processes
-_WORK: Callable[[set[str] | None], pd.DataFrame] | None = None
-
-
-def _work_on(inside: set[str]) -> pd.DataFrame:
-    assert _WORK is not None, "only called in processes forked by per_gemeente"
-    return _WORK(inside)
+    return forked_map(work, [set(gemeente.index[gemeente.isin(codes[i::workers])]) for i in range(workers)])
 
 
 def gemeente_of(areas: pd.DataFrame) -> pd.Series:

@@ -20,6 +20,7 @@ from wijkatlas.indicators.terms import (
     Datapakhuis,
     aggregate,
     evaluate,
+    grid,
     nearest_distances,
     per_level,
     select,
@@ -203,9 +204,7 @@ def _proximity(store: Datapakhuis, catalog: Catalog, indicator: Indicator, compu
         measured = (distances <= indicator.radius_m).astype(float)
     else:
         measured = distances.where(np.isfinite(distances), np.nan).fillna(0.0)
-    teller = aggregate(store, origins, measured, years)
-    noemer = aggregate(store, origins, pd.Series(1.0, index=origins.index), years)
-    figures = _join(teller, noemer)
+    figures = aggregate(store, origins, pd.DataFrame({"teller": measured, "noemer": 1.0}), years)  # in one pass
     figures["waarde"] = value_from(indicator.kind, figures["teller"], figures["noemer"], indicator.factor)
     return figures.assign(records=figures["noemer"], ontbrekend=0.0)
 
@@ -217,8 +216,7 @@ def _median(store: Datapakhuis, catalog: Catalog, indicator: Indicator, computed
     years = set_years(store, catalog, term.name)
     medians = per_level(store, records, records[term.field].astype(float), "median")
     counts = _record_counts(store, catalog, indicator)
-    grid = aggregate(store, records, pd.Series(0.0, index=records.index), years)[KEYS]
-    figures = grid.merge(medians, on=KEYS, how="left").merge(counts, on=KEYS, how="left")
+    figures = grid(store, years).merge(medians, on=KEYS, how="left").merge(counts, on=KEYS, how="left")
     return figures.assign(teller=figures["waarde"] * indicator.factor, noemer=np.nan,
                           waarde=figures["waarde"] * indicator.factor)
 

@@ -12,6 +12,7 @@ from datetime import datetime
 import geopandas as gpd
 import pandas as pd
 
+from wijkatlas.forked import forked_map
 from wijkatlas.indicators.availability import Availability, availability
 from wijkatlas.indicators.catalog import Catalog
 from wijkatlas.indicators.compare import REGIO_COLUMNS, compare
@@ -70,29 +71,21 @@ def build_products(store: Datapakhuis, catalog: Catalog, computed: Computed, *, 
     with log("Geheimhouding"):
         public = protect(computed.figures, computed.basis, catalog, store.areas, workers=workers)
     with log("Vergelijken, signaleren en kwaliteit"):
-        return _products(store, catalog, computed.figures, public, computed.available, built_at)
+        return _products(store, catalog, computed.figures, public, computed.available, built_at, workers=workers)
 
 
 def _products(store: Datapakhuis, catalog: Catalog, figures: pd.DataFrame, public: pd.DataFrame,
-              available: Availability, built_at: datetime) -> dict[str, pd.DataFrame]:
-    """The layers of :func:`build_products` from the computed and the protected figures."""
-    names = store.areas.set_index(["niveau", "gebiedscode"])["gebiedsnaam"]
-    totals = {i.id for i in catalog.indicators.values() if is_total(i.kind, additive=i.additive)}
+              available: Availability, built_at: datetime, *, workers: int = 1) -> dict[str, pd.DataFrame]:
+    """The layers of :func:`build_products` from the computed and the protected figures; with ``workers`` > 1 the
+    two variants are compared in two processes."""
+    variants = {"intern": figures.assign(status=figures["waarde"].isna().map({True: "ontbreekt"})), "openbaar": public}
+
+    def compared_variant(variant: str) -> dict[str, pd.DataFrame]:
+        return _variant_products(store, catalog, variant, variants[variant])
+
     products: dict[str, pd.DataFrame] = {}
-    for variant, frame in (("intern", figures.assign(status=figures["waarde"].isna().map({True: "ontbreekt"}))),
-                           ("openbaar", public)):
-        compared = compare(frame, store.areas, totals=totals)
-        compared["gebiedsnaam"] = pd.MultiIndex.from_frame(compared[["niveau", "gebiedscode"]]).map(names).to_numpy()
-        compared["status"] = compared["status"].astype("string")
-        compared["status_toelichting"] = compared["status"].map(status_text, na_action="ignore").astype("string")
-        columns = (LONG_COLUMNS + (REGIO_COLUMNS if store.regiocode else [])
-                   + (["teller", "noemer"] if variant == "intern" else []))
-        products[f"indicatoren_lang_{variant}"] = compared[columns].reset_index(drop=True)
-        for niveau in store.levels:
-            products[f"indicatoren_{niveau}_{variant}"] = _wide(store, compared, niveau, with_status=variant == "openbaar")
-        products[f"signalering_{variant}"] = signals(compared, catalog)
-        products[f"vergelijkbare_gebieden_{variant}"] = similar_areas(compared, catalog)
-        products[f"streefwaarden_{variant}"] = target_table(compared, catalog)
+    for found in (forked_map(compared_variant, list(variants)) if workers > 1 else map(compared_variant, variants)):
+        products.update(found)
     products["indicator_definities"] = definitions(catalog, figures, available)
     products["bron_kwaliteit"] = source_quality(store, catalog)
     methods = (rule_texts(catalog.signals, with_minimum=not population(figures, catalog.signals).empty)
@@ -104,6 +97,30 @@ def _products(store: Datapakhuis, catalog: Catalog, figures: pd.DataFrame, publi
                                        "gemeenten": [len(store.layer("gemeente"))],
                                        "gebouwd_op": [built_at.isoformat(timespec="seconds")]})
     products["indicator_kwaliteit"] = quality(store, catalog, figures, built_at=built_at)
+    return products
+
+
+def _variant_products(store: Datapakhuis, catalog: Catalog, variant: str, frame: pd.DataFrame
+                      ) -> dict[str, pd.DataFrame]:
+    """The layers of one variant (intern or openbaar) from its figures: compared, with signals, similar areas and
+    targets."""
+    names = store.areas.set_index(["niveau", "gebiedscode"])["gebiedsnaam"]
+    totals = {i.id for i in catalog.indicators.values() if is_total(i.kind, additive=i.additive)}
+    compared = compare(frame, store.areas, totals=totals)
+    products: dict[str, pd.DataFrame] = {}
+    compared["gebiedsnaam"] = names.reindex(pd.MultiIndex.from_frame(compared[["niveau", "gebiedscode"]])).to_numpy()
+    compared["status"] = compared["status"].astype("string")
+    statuses = compared["status"].dropna().unique()  # a handful of statuses for the country's 1.6 M figures
+    compared["status_toelichting"] = compared["status"].map(
+        dict(zip(statuses, map(status_text, statuses), strict=True))).astype("string")
+    columns = (LONG_COLUMNS + (REGIO_COLUMNS if store.regiocode else [])
+               + (["teller", "noemer"] if variant == "intern" else []))
+    products[f"indicatoren_lang_{variant}"] = compared[columns].reset_index(drop=True)
+    for niveau in store.levels:
+        products[f"indicatoren_{niveau}_{variant}"] = _wide(store, compared, niveau, with_status=variant == "openbaar")
+    products[f"signalering_{variant}"] = signals(compared, catalog)
+    products[f"vergelijkbare_gebieden_{variant}"] = similar_areas(compared, catalog)
+    products[f"streefwaarden_{variant}"] = target_table(compared, catalog)
     return products
 
 

@@ -62,7 +62,7 @@ def signals(compared: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     eligible = compared[compared["waarde"].notna()]
     if not inhabitants.empty:
         keys = pd.MultiIndex.from_frame(eligible[["niveau", "gebiedscode"]])
-        eligible = eligible[keys.map(inhabitants).to_numpy(dtype=float, na_value=np.nan) >= rules.min_inhabitants]
+        eligible = eligible[inhabitants.reindex(keys).to_numpy(dtype=float, na_value=np.nan) >= rules.min_inhabitants]
     found = [_deviations(eligible, catalog, texts["afwijking"]), _trends(eligible, catalog, texts["trend"]),
              _targets(compared, eligible, catalog, texts["streefwaarde"])]
     table = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else None

@@ -137,7 +137,7 @@ def set_totals(store: Datapakhuis, catalog: Catalog, term: Term, measure: str) -
     if (term, measure) not in store.totals:  # the field is not in the layer
         if measure != "missing":
             raise CatalogError(f"set '{term.name}': veld '{term.field}' ontbreekt")
-        return _grid(store, set_years(store, catalog, term.name)).assign(waarde=0.0)
+        return grid(store, set_years(store, catalog, term.name)).assign(waarde=0.0)
     return store.totals[(term, measure)]
 
 
@@ -160,7 +160,7 @@ def _add_up_together(store: Datapakhuis, catalog: Catalog, term: Term) -> None:
     blocks = [pd.DataFrame(values, columns=positions).assign(peiljaar=year, niveau=niveau, gebiedscode=codes)
               for year, per_buurt in zip(years, np.split(totals, len(years)), strict=False)
               for niveau, (codes, values) in roll_up(per_buurt, buurten, regiocode=store.regiocode).items()]
-    figures = _grid(store, years).merge(pd.concat(blocks, ignore_index=True), on=KEYS, how="left")
+    figures = grid(store, years).merge(pd.concat(blocks, ignore_index=True), on=KEYS, how="left")
     figures[positions] = figures[positions].fillna(0.0)
     for position, key in enumerate(columns):
         store.totals[key] = figures[KEYS + [position]].rename(columns={position: "waarde"})
@@ -175,16 +175,18 @@ def set_years(store: Datapakhuis, catalog: Catalog, name: str) -> list[int]:
     return sorted(dates.dt.year.unique().astype(int).tolist())
 
 
-def aggregate(store: Datapakhuis, records: pd.DataFrame, values: pd.Series, years: list[int]) -> pd.DataFrame:
-    """Sum ``values`` of ``records`` per peiljaar at every level of the build; 0 where an area has none."""
+def aggregate(store: Datapakhuis, records: pd.DataFrame, values: pd.Series | pd.DataFrame,
+              years: list[int]) -> pd.DataFrame:
+    """Sum ``values`` of ``records`` per peiljaar at every level of the build (``waarde``, or each column of a frame
+    of values); 0 where an area has none."""
     summed = per_level(store, records, values.astype(float), "sum")
-    grid = _grid(store, years)
-    return grid.merge(summed, on=KEYS, how="left").fillna({"waarde": 0.0})
+    return grid(store, years).merge(summed, on=KEYS, how="left").fillna(
+        {column: 0.0 for column in summed.columns if column not in KEYS})
 
 
-def per_level(store: Datapakhuis, records: pd.DataFrame, values: pd.Series, how: str) -> pd.DataFrame:
-    """``values`` (aligned with ``records``) summarised (``how``: "sum", "median") per peiljaar and area of every
-    level.
+def per_level(store: Datapakhuis, records: pd.DataFrame, values: pd.Series | pd.DataFrame, how: str) -> pd.DataFrame:
+    """``values`` (aligned with ``records``; a series gives ``waarde``, a frame each of its columns) summarised
+    (``how``: "sum", "median") per peiljaar and area of every level.
 
     ``records`` has peiljaar, buurtcode and wijkcode; the gemeente follows from the
     buurtcode, the regio holds every record. Records are grouped on one integer per (peiljaar, area) instead of
@@ -199,7 +201,8 @@ def per_level(store: Datapakhuis, records: pd.DataFrame, values: pd.Series, how:
               "gemeente": (gemeentecodes, np.where(buurt_index >= 0, gemeente_of_buurt[buurt_index], -1))}
     if store.regiocode is not None:
         groups["regio"] = (np.array([store.regiocode]), np.zeros(len(records), dtype=np.int64))
-    numbers = values.to_numpy(dtype=float)
+    table = values.to_frame("waarde") if isinstance(values, pd.Series) else values
+    numbers = {column: table[column].to_numpy(dtype=float) for column in table.columns}
     parts = []
     for niveau, (codes, index) in groups.items():
         grouped = (year_index >= 0) & (index >= 0)
@@ -207,13 +210,17 @@ def per_level(store: Datapakhuis, records: pd.DataFrame, values: pd.Series, how:
             slots = len(years) * len(codes)
             key = np.where(grouped, year_index * len(codes) + index, slots)  # the last bin: records not grouped
             found = np.flatnonzero(np.bincount(key, minlength=slots + 1)[:slots])
-            summary = np.bincount(key, weights=np.where(np.isnan(numbers), 0.0, numbers), minlength=slots + 1)[found]
+            summaries = {column: np.bincount(key, weights=np.where(np.isnan(column_numbers), 0.0, column_numbers),
+                                             minlength=slots + 1)[found]
+                         for column, column_numbers in numbers.items()}
         else:
-            medians = pd.Series(numbers[grouped]).groupby(year_index[grouped] * len(codes) + index[grouped]).agg(how)
-            found, summary = medians.index.to_numpy(), medians.to_numpy()
+            summary = pd.DataFrame({column: column_numbers[grouped] for column, column_numbers in numbers.items()}
+                                   ).groupby(year_index[grouped] * len(codes) + index[grouped]).agg(how)
+            found = summary.index.to_numpy()
+            summaries = {column: summary[column].to_numpy() for column in numbers}
         parts.append(pd.DataFrame({"peiljaar": years[found // len(codes)],
                                    "gebiedscode": pd.array(codes[found % len(codes)], dtype="str"),
-                                   "waarde": summary, "niveau": niveau}))
+                                   **summaries, "niveau": niveau}))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -247,7 +254,7 @@ def _cbs_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, co
     if found.empty:
         raise CatalogError(f"CBS-variabele '{term.name}' ontbreekt in de kerncijfers")
     values = found.rename(columns={"soort_regio": "niveau"})[KEYS + ["waarde"]]
-    return _grid(store, sorted(found["peiljaar"].unique().tolist())).merge(values, on=KEYS, how="left")
+    return grid(store, sorted(found["peiljaar"].unique().tolist())).merge(values, on=KEYS, how="left")
 
 
 def _area_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, computed: Computed) -> pd.DataFrame:
@@ -273,7 +280,7 @@ def _raster_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str,
 def _located_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, computed: Computed) -> pd.DataFrame:
     row = store.layer("reconciliatie").set_index("bron").loc[catalog.sets[term.name].layer]
     share = 100.0 * row["toegewezen"] / max(row["gelezen"] - row["buiten"], 1)
-    return _grid(store, [TIMELESS]).assign(waarde=share)
+    return grid(store, [TIMELESS]).assign(waarde=share)
 
 
 def _indicator_term(store: Datapakhuis, catalog: Catalog, term: Term, measure: str, computed: Computed) -> pd.DataFrame:
@@ -307,7 +314,7 @@ def nearest_distances(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) -> n
     return result
 
 
-def _grid(store: Datapakhuis, years: list[int]) -> pd.DataFrame:
+def grid(store: Datapakhuis, years: list[int]) -> pd.DataFrame:
     """Every area for every peiljaar."""
     areas = store.areas[["niveau", "gebiedscode"]]
     return pd.concat([areas.assign(peiljaar=year) for year in years], ignore_index=True)[KEYS]

@@ -13,7 +13,9 @@ import gc
 import multiprocessing
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
+from typing import Any
 
 import pyarrow
 
@@ -28,6 +30,27 @@ def release_freed() -> None:
     trim = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim", None)  # glibc's
     if trim is not None:
         trim(0)
+
+
+def forked_map(work: Callable[[Any], Any], items: list) -> list:
+    """``work(item)`` for each of ``items``, each in a process of its own forked from this one (``work`` and what it
+    reads are shared, never pickled; ``items`` and the results are); the results in the order of ``items``."""
+    global _WORK
+    _WORK = work
+    try:
+        with ProcessPoolExecutor(len(items), mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_work_on, items))
+    finally:
+        _WORK = None
+
+
+#: the work :func:`forked_map` shares with its forked processes
+_WORK: Callable[[Any], Any] | None = None
+
+
+def _work_on(item: object) -> object:
+    assert _WORK is not None, "only called in processes forked by forked_map"
+    return _WORK(item)
 
 
 class Beside:

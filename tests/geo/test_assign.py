@@ -5,7 +5,14 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from wijkatlas.errors import CRSError
+from wijkatlas.geo import assign
 from wijkatlas.geo.assign import assign_to_buurt
+
+
+@pytest.fixture(autouse=True, params=["raster", "strtree"])
+def point_lookup(request, monkeypatch):
+    """Every rule holds for both ways a point finds its buurt: the raster (many points) and the STRtree (few)."""
+    monkeypatch.setattr(assign, "RASTER_FROM_POINTS", 0 if request.param == "raster" else 10**12)
 
 
 def points(*coordinates: tuple[float, float], crs: str = "EPSG:28992") -> gpd.GeoDataFrame:

@@ -150,7 +150,7 @@ def test_build_bench_times_every_stage_of_a_real_build_beside_the_geopandas_way(
     lines = report.splitlines()
     assert lines[0].startswith("Wijkatlas bench --build, schaal 0.005: 2 gemeenten, 20 wijken")
     stages = [line[:52].strip() for line in lines[2:-5]]
-    assert stages[:3] == ["Gebiedsindeling laden", "CBS kerncijfers laden", BAG_STAGE]
+    assert stages[:4] == ["Gebiedsindeling laden", "CBS kerncijfers laden", "Gebiedsindeling controleren", BAG_STAGE]
     assert {"Geheimhouding", "Exports schrijven (naast het datapakhuis)", "API-gegevens schrijven",
             "Kaarten en profielen schrijven"} <= set(stages)
     bag = next(line for line in lines if line.startswith(BAG_STAGE))
