@@ -40,8 +40,8 @@ def build(config_path: Path, out: Path, log: StageLog) -> BuildResult:
     """Build the datapakhuis of ``config_path`` into ``out``: every output changes together, or none does.
 
     Each output is written from what the one before it left: the records (10 M BAG points for the
-    country) go into the datapakhuis on the other core while the figures are computed and are let go before
-    disclosure control forks its workers; exports, API data and viewers need the products only.
+    country) go into the datapakhuis from a forked process while the figures are computed, protected and
+    compared; exports, API data and viewers need the products only.
     """
     config = load_config(config_path)
     catalog = load_catalog(config.catalog, config.local_catalog)
@@ -54,33 +54,40 @@ def build(config_path: Path, out: Path, log: StageLog) -> BuildResult:
             with open_engine(config.compute) as engine:
                 layers = build_layers(config, log=log, assign=engine.assign)
                 release_freed()  # what loading 10 M records needed on the way
-                # the records go into the datapakhuis on the other core while the figures are computed (a forked
-                # process shares them); not beside a dask client's threads
+                # the records go into the datapakhuis on the other core while the figures are computed, protected and
+                # compared (a forked process shares them); not beside a dask client's threads
                 records_written = Beside(write_store, layers) if config.compute.engine == "lokaal" else None
                 try:
                     log.progress(f"{len(catalog.indicators)} indicatoren (peiljaar registraties en BAG: "
                                  f"{config.peiljaar})")
                     sources = Datapakhuis(layers, config.peiljaar, add_up=engine.add_up)
                     computed = compute_figures(sources, catalog, log)
-                    with log("Records in het datapakhuis schrijven (naast de indicatoren)"):
-                        if records_written is None:
-                            write_store(layers)
-                        else:
-                            records_written.wait()
-                finally:
+                except BaseException:
                     if records_written is not None:
                         records_written.stop()
-            for name in ("reconciliatie", "afgekeurd"):
-                spreadsheet_safe(layers[name]).to_csv(staging / f"{name}.csv", sep=";", index=False,
-                                                      encoding="utf-8-sig")
-            report = {name: layers[name] for name in REPORT_LAYERS}
-            reports = sources.without_records()
-            del layers, sources  # the records are in the datapakhuis now
-            release_freed()
-            # disclosure control forks its workers: not beside a dask client's threads
-            workers = config.compute.workers if config.compute.engine == "lokaal" else 1
-            products = build_products(reports, catalog, computed, built_at=datetime.now(), workers=workers, log=log)
-            del computed
+                    raise
+            try:
+                if records_written is None:
+                    with log("Records in het datapakhuis schrijven"):
+                        write_store(layers)
+                for name in ("reconciliatie", "afgekeurd"):
+                    spreadsheet_safe(layers[name]).to_csv(staging / f"{name}.csv", sep=";", index=False,
+                                                          encoding="utf-8-sig")
+                report = {name: layers[name] for name in REPORT_LAYERS}
+                reports = sources.without_records()
+                del layers, sources  # the records process keeps what it writes
+                release_freed()
+                # disclosure control forks its workers: not beside a dask client's threads
+                workers = config.compute.workers if config.compute.engine == "lokaal" else 1
+                products = build_products(reports, catalog, computed, built_at=datetime.now(), workers=workers,
+                                          log=log)
+                del computed
+                if records_written is not None:
+                    with log("Records in het datapakhuis schrijven (naast indicatoren, geheimhouding, vergelijken)"):
+                        records_written.wait()
+            finally:
+                if records_written is not None:
+                    records_written.stop()
             # the spreadsheets of each variant in a process of its own, beside the datapakhuis
             exports = [Beside(write_exports, products, catalog, staging / "export", (variant,))
                        for variant in ("openbaar", "intern")]

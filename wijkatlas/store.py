@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 import shapely
 
@@ -81,11 +82,13 @@ def _write_batches(frame: gpd.GeoDataFrame, path: str, layer: str, options: dict
 
     def batches() -> Iterator[pa.RecordBatch]:
         for start in range(0, len(frame), BATCH_ROWS):
-            part = pd.DataFrame(frame.iloc[start:start + BATCH_ROWS].drop(columns=geometry))
-            part = part.astype({c: "string" for c in part.columns if isinstance(part[c].dtype, pd.CategoricalDtype)})
-            table = pa.Table.from_pandas(part, preserve_index=False).append_column(
-                geometry, pa.array(shapely.to_wkb(frame.geometry.array[start:start + BATCH_ROWS]), type=pa.binary()))
-            yield from table.to_batches()
+            table = pa.Table.from_pandas(pd.DataFrame(frame.iloc[start:start + BATCH_ROWS].drop(columns=geometry)),
+                                         preserve_index=False)
+            # categories as their texts, decoded by Arrow (pandas' astype made 10 M Python strings: 14 s)
+            table = pa.table([pc.cast(column, column.type.value_type) if pa.types.is_dictionary(column.type) else column
+                              for column in table.columns], names=table.column_names)
+            yield from table.append_column(geometry, pa.array(shapely.to_wkb(
+                frame.geometry.array[start:start + BATCH_ROWS]), type=pa.binary())).to_batches()
 
     stream = batches()
     first = next(stream)
