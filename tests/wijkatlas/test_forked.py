@@ -9,7 +9,7 @@ import time
 import pytest
 
 from wijkatlas.errors import SourceError, WijkatlasError
-from wijkatlas.forked import Beside
+from wijkatlas.forked import Beside, forked_map
 
 
 def write_pid(path):
@@ -55,3 +55,14 @@ def test_an_os_error_beside_is_raised_as_it_was_so_the_build_names_a_full_disk(t
     with pytest.raises(OSError) as raised:
         Beside(fill_disk, tmp_path / "datapakhuis.gpkg").wait()
     assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(tmp_path / "datapakhuis.gpkg")
+
+
+def test_forked_map_shares_what_the_work_reads_and_returns_results_in_order():
+    shared = {"factor": 3}  # a closure over this process's memory: forked, never pickled
+
+    def work(item: int) -> tuple[int, int]:
+        return item * shared["factor"], os.getpid()
+
+    results = forked_map(work, [1, 2, 3])
+    assert [value for value, _ in results] == [3, 6, 9]
+    assert len({pid for _, pid in results} | {os.getpid()}) > 1  # not computed here

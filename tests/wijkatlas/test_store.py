@@ -8,6 +8,7 @@ import pyogrio
 import pytest
 import shapely
 
+from wijkatlas.geo.bag import _repeated
 from wijkatlas.store import write_store
 
 
@@ -39,6 +40,9 @@ def test_a_large_point_layer_streamed_in_batches_reads_back_as_written_whole(tmp
         "identificatie": pd.Series([f"03630100000{n:05d}" for n in range(7)], dtype="string"),
         "status": pd.Series(["in gebruik", "gesloopt", None, "in gebruik", "in gebruik", None, "gesloopt"],
                             dtype="category"),
+        # no value at all, encoded as the BAG loader encodes it (the country's synthetic BAG has no huisletter)
+        "huisletter": _repeated(pd.Series([None] * 7, dtype="string")),
+        "toevoeging": pd.Series(["1", None, "2", None, None, "1", None], dtype="category"),
         "bouwjaar": pd.array([1900, None, 1975, 2001, None, 1930, 2024], dtype="Int64"),
         "is_woning": [True, False, True, True, False, False, True],
     }, geometry=[shapely.Point(n, n + 0.5) if n != 4 else None for n in range(7)], crs="EPSG:28992")
