@@ -229,7 +229,7 @@ def _of(table: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
 
 def _values(rows: pd.DataFrame) -> dict[tuple[str, int], float]:
     """(indicator, peiljaar) -> waarde of one area's figures."""
-    return dict(zip(zip(rows["indicator"], rows["peiljaar"], strict=True), rows["waarde"], strict=True))
+    return {(indicator, year): value for indicator, year, value in rows_of(rows, ["indicator", "peiljaar", "waarde"])}
 
 
 def _by_area(table: pd.DataFrame, *, by_year: bool) -> dict[tuple[str, str], dict]:
